@@ -1,0 +1,44 @@
+# Yorisoi: the two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint fmt messages migrate bench load clean
+
+$(STAMP): requirements/lock.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-virtualenv -r requirements/lock.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Compiled translations are build output (git-ignored); Django's own compiler needs gettext's msgfmt,
+# so we compile with a pure-Python step when msgfmt is missing.
+messages: $(STAMP)
+	$(BIN)/python -m config.compilemessages
+
+demo: $(STAMP) messages
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP) messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock:
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --output-file requirements/lock.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,341 @@
+"""Cases (households), members, plans and activities. Personal fields are encrypted at rest.
+
+Writes go through casework.services; reads of cases through casework.selectors.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from network.models import Agency, Area, CommunityArea
+
+from .fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
+
+
+class CaseStatus(models.TextChoices):
+    INTAKE = "intake", _("受付")
+    ASSESSMENT = "assessment", _("アセスメント")
+    PLANNING = "planning", _("プラン作成")
+    SUPPORT = "support", _("支援中")
+    MONITORING = "monitoring", _("モニタリング")
+    INTERRUPTED = "interrupted", _("中断")
+    CLOSED = "closed", _("終結")
+
+
+OPEN_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.CLOSED]
+
+
+class IssueTag(models.TextChoices):
+    P8050 = "8050", _("8050問題")
+    DOUBLE_CARE = "double_care", _("ダブルケア")
+    HIKIKOMORI = "hikikomori", _("ひきこもり")
+    POVERTY = "poverty", _("生活困窮")
+    ABUSE = "abuse", _("虐待")
+    DV = "dv", _("DV")
+    DISABILITY = "disability", _("障害")
+    DEMENTIA = "dementia", _("認知症")
+    YOUNG_CARER = "young_carer", _("ヤングケアラー")
+    HOARDING = "hoarding", _("ごみ屋敷・セルフネグレクト")
+    MENTAL_HEALTH = "mental_health", _("精神保健")
+    DEBT = "debt", _("多重債務")
+    HOUSING = "housing", _("住まい")
+    EMPLOYMENT = "employment", _("就労")
+    ISOLATION = "isolation", _("社会的孤立")
+    OTHER = "other", _("その他")
+
+
+class ClosureReason(models.TextChoices):
+    GOAL_ACHIEVED = "goal_achieved", _("目標達成")
+    HANDED_OVER = "handed_over", _("他機関へ引継ぎ")
+    PUBLIC_ASSISTANCE = "public_assistance", _("生活保護開始")
+    MOVED = "moved", _("転居")
+    DECEASED = "deceased", _("死亡")
+    DECLINED = "declined", _("本人辞退")
+    OTHER = "other", _("その他")
+
+
+class ReferralSource(models.TextChoices):
+    SELF = "self", _("本人")
+    FAMILY = "family", _("家族・知人")
+    AGENCY = "agency", _("関係機関からの紹介")
+    MINSEI = "minsei", _("民生委員")
+    OUTREACH = "outreach", _("アウトリーチ")
+
+
+class ContactMethod(models.TextChoices):
+    OFFICE = "office", _("来所")
+    PHONE = "phone", _("電話")
+    VISIT = "visit", _("訪問")
+    MAIL = "mail", _("メール")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+
+
+class ScreeningOutcome(models.TextChoices):
+    PLAN = "plan", _("プラン作成")
+    LINKED = "linked", _("他機関へつなぎ")
+    INFO_ONLY = "info_only", _("相談・情報提供のみで終了")
+
+
+class CaseNumberCounter(models.Model):
+    """Next case number per fiscal year; locked row so two intakes never share a number."""
+
+    fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Case(models.Model):
+    """A household (世帯) receiving accompanied support."""
+
+    number = models.CharField(_("case number"), max_length=16, unique=True, editable=False)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="cases")
+    community_area = models.ForeignKey(
+        CommunityArea, verbose_name=_("community area"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    lead_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lead caseworker"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="led_cases",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_reason = models.CharField(_("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True)
+    main_issue = models.CharField(_("main issue"), max_length=16, choices=IssueTag.choices)
+
+    # 相談受付 (intake)
+    contact_method = models.CharField(_("contact method"), max_length=16, choices=ContactMethod.choices, blank=True)
+    referral_source = models.CharField(
+        _("referral source"), max_length=16, choices=ReferralSource.choices, blank=True
+    )
+    referral_agency = models.ForeignKey(
+        Agency, verbose_name=_("referring agency"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.MEDIUM)
+    screening_outcome = models.CharField(
+        _("screening outcome"), max_length=16, choices=ScreeningOutcome.choices, blank=True
+    )
+
+    # personal data (encrypted) and their blind indexes
+    household_name = EncryptedCharField(_("household name"), max_length=100)
+    household_name_kana = EncryptedCharField(_("household name (kana)"), max_length=100)
+    address = EncryptedTextField(_("address"), blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
+    wishes = EncryptedTextField(_("the person's wishes"), blank=True)
+    consultation_summary = EncryptedTextField(_("consultation summary"), blank=True)
+    kana_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["area", "-opened_on", "-id"], name="case_area_recent"),
+            models.Index(fields=["status"], name="case_status"),
+        ]
+
+    def __str__(self) -> str:
+        # Never personal data: __str__ ends up in logs, admin and error pages.
+        return self.number
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+    @property
+    def issue_tags(self) -> list[str]:
+        return [i.tag for i in self.issues.all()]
+
+
+class CaseIssue(models.Model):
+    """An issue tag on a case; exactly one per case is the main one (主)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="issues")
+    tag = models.CharField(_("issue"), max_length=16, choices=IssueTag.choices)
+    is_main = models.BooleanField(_("main"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "tag"], name="case_issue_unique"),
+            models.UniqueConstraint(fields=["case"], condition=models.Q(is_main=True), name="case_one_main_issue"),
+        ]
+        indexes = [models.Index(fields=["tag", "case"], name="case_issue_tag")]
+
+    def __str__(self) -> str:
+        return self.get_tag_display()
+
+
+class CaseStatusChange(models.Model):
+    """Dated history of the lifecycle; reopening adds rows, never rewrites them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", _("本人")
+    SPOUSE = "spouse", _("配偶者")
+    PARENT = "parent", _("親")
+    CHILD = "child", _("子")
+    SIBLING = "sibling", _("兄弟姉妹")
+    GRANDPARENT = "grandparent", _("祖父母")
+    GRANDCHILD = "grandchild", _("孫")
+    OTHER = "other", _("その他")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("女性")
+    MALE = "male", _("男性")
+    OTHER = "other", _("その他")
+    UNKNOWN = "unknown", _("不明")
+
+
+class HouseholdMember(models.Model):
+    """A member of the household (世帯員); one may be the person at the centre of support."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
+    name = EncryptedCharField(_("name"), max_length=100)
+    name_kana = EncryptedCharField(_("name (kana)"), max_length=100)
+    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
+    issues = models.JSONField(_("issues"), default=list, blank=True)
+    is_central = models.BooleanField(_("person at the centre of support"), default=False)
+    kana_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
+    birth_date_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
+
+    class Meta:
+        ordering = ["-is_central", "id"]
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} #{self.pk}"
+
+
+class SupportPlan(models.Model):
+    """プランシート: goals, each agency's role, and the next review date."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    created_on = models.DateField(_("created on"))
+    wishes = EncryptedTextField(_("the person's wishes"), blank=True)
+    long_term_goal = EncryptedTextField(_("long-term goal"), blank=True)
+    short_term_goal = EncryptedTextField(_("short-term goal"), blank=True)
+    review_on = models.DateField(_("next review"), null=True, blank=True)
+    decided_at_meeting_on = models.DateField(_("decided at the meeting on"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} plan {self.created_on}"
+
+
+class PlanRole(models.Model):
+    """A row of the plan: 支援内容 × 担当機関 × 期間・頻度."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="roles")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    support = EncryptedTextField(_("support"))
+    frequency = models.CharField(_("period and frequency"), max_length=100, blank=True)
+
+
+class ActivityKind(models.TextChoices):
+    VISIT = "visit", _("訪問")
+    OFFICE = "office", _("来所")
+    PHONE = "phone", _("電話")
+    ACCOMPANY = "accompany", _("同行")
+    INTERVIEW = "interview", _("面談")
+    CONFERENCE = "conference", _("ケース会議・支援会議")
+    MAIL = "mail", _("メール・文書")
+    OTHER = "other", _("その他")
+
+
+class Activity(models.Model):
+    """支援経過: one piece of support work. Never deleted; an edit keeps the old version, a void keeps the row.
+
+    `area` is the area that held the case when the activity happened (a later transfer does not move
+    it); `has_partner` mirrors "at least one partner agency" so the indicator reads a partial index.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="activities")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
+    occurred_at = models.DateTimeField(_("date and time"))
+    kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff"), on_delete=models.PROTECT, related_name="activities"
+    )
+    partner_agencies = models.ManyToManyField(
+        Agency, verbose_name=_("partner agencies"), blank=True, related_name="activities"
+    )
+    has_partner = models.BooleanField(default=False, editable=False)
+    note = EncryptedTextField(_("note"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    voided = models.BooleanField(_("voided"), default=False)
+    void_reason = models.CharField(_("void reason"), max_length=200, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["case", "-occurred_at"], name="activity_case_recent"),
+            # 延件数: the indicator reads only counted rows.
+            models.Index(
+                fields=["occurred_at"], name="activity_counted",
+                condition=models.Q(voided=False, has_partner=True), include=["case", "area"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.kind} {self.occurred_at:%Y-%m-%d}"
+
+
+class ActivityRevision(models.Model):
+    """The previous version of an edited activity, as it was before the edit."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    minutes = models.PositiveIntegerField()
+    partner_agency_codes = models.JSONField(default=list)
+    note = EncryptedTextField(blank=True)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    edited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["activity", "version"], name="activity_revision_unique")]

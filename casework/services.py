@@ -1,0 +1,330 @@
+"""Every write to casework: one transactional function per use case."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network.fiscal import fiscal_year_of_date
+from network.models import Agency, Area
+
+from . import encryption
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityRevision,
+    Case,
+    CaseIssue,
+    CaseNumberCounter,
+    CaseStatus,
+    CaseStatusChange,
+    ClosureReason,
+    HouseholdMember,
+    IssueTag,
+    PlanRole,
+    SupportPlan,
+)
+
+
+class StateConflict(Exception):
+    """The object is not in a state that allows this action (API: 409)."""
+
+
+# Allowed lifecycle moves. 中断 (interrupted) is a pause, not a closure; closed cases reopen.
+TRANSITIONS: dict[str, set[str]] = {
+    CaseStatus.INTAKE: {CaseStatus.ASSESSMENT, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
+    CaseStatus.ASSESSMENT: {CaseStatus.PLANNING, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
+    CaseStatus.PLANNING: {CaseStatus.SUPPORT, CaseStatus.ASSESSMENT, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
+    CaseStatus.SUPPORT: {CaseStatus.MONITORING, CaseStatus.PLANNING, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
+    CaseStatus.MONITORING: {CaseStatus.SUPPORT, CaseStatus.PLANNING, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
+    CaseStatus.INTERRUPTED: {
+        CaseStatus.ASSESSMENT, CaseStatus.PLANNING, CaseStatus.SUPPORT, CaseStatus.MONITORING, CaseStatus.CLOSED,
+    },
+    CaseStatus.CLOSED: {CaseStatus.INTAKE, CaseStatus.ASSESSMENT, CaseStatus.SUPPORT},
+}
+
+
+def _validate_issues(issues: Sequence[str], main_issue: str) -> list[str]:
+    tags = list(dict.fromkeys(issues))
+    unknown = [t for t in [*tags, main_issue] if t not in IssueTag.values]
+    if unknown:
+        raise ValidationError({"issues": _("Unknown issue tag: %(tags)s") % {"tags": ", ".join(unknown)}})
+    if not main_issue:
+        raise ValidationError({"main_issue": _("Choose the main issue (主訴).")})
+    if main_issue not in tags:
+        tags.insert(0, main_issue)
+    return tags
+
+
+def _next_case_number(opened_on: datetime.date) -> str:
+    fiscal_year = fiscal_year_of_date(opened_on)
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(fiscal_year=fiscal_year)
+    CaseNumberCounter.objects.filter(pk=fiscal_year).update(last_number=F("last_number") + 1)
+    counter.refresh_from_db()
+    return f"{fiscal_year}-{counter.last_number:04d}"
+
+
+def _set_blind_indexes(case: Case) -> None:
+    case.kana_index = encryption.kana_index(case.household_name_kana or "")
+    case.phone_index = encryption.phone_index(case.phone or "")
+
+
+def _record_status(case: Case, *, from_status: str, by, note: str = "") -> None:
+    CaseStatusChange.objects.create(
+        case=case, from_status=from_status, to_status=case.status, changed_at=timezone.now(),
+        changed_by=by, note=note[:200],
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    opened_by,
+    area: Area,
+    household_name: str,
+    household_name_kana: str,
+    issues: Sequence[str],
+    main_issue: str,
+    opened_on: datetime.date | None = None,
+    lead_caseworker=None,
+    **intake,
+) -> Case:
+    """相談受付: open a case in an area, numbered within the fiscal year of its opening date."""
+    if not household_name.strip() or not household_name_kana.strip():
+        raise ValidationError({"household_name": _("Enter the household name and its kana.")})
+    tags = _validate_issues(issues, main_issue)
+    opened_on = opened_on or timezone.localdate()
+    case = Case(
+        number=_next_case_number(opened_on),
+        area=area,
+        household_name=household_name.strip(),
+        household_name_kana=household_name_kana.strip(),
+        main_issue=main_issue,
+        opened_on=opened_on,
+        lead_caseworker=lead_caseworker or opened_by,
+        created_by=opened_by,
+        **intake,
+    )
+    _set_blind_indexes(case)
+    case.full_clean(exclude=["number", "created_by", "lead_caseworker"])
+    case.save()
+    CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main_issue)) for t in tags)
+    _record_status(case, from_status="", by=opened_by, note="opened")
+    return case
+
+
+CASE_EDITABLE_FIELDS = {
+    "household_name", "household_name_kana", "address", "phone", "wishes", "consultation_summary",
+    "community_area", "lead_caseworker", "contact_method", "referral_source", "referral_agency",
+    "urgency", "screening_outcome",
+}
+
+
+@transaction.atomic
+def case_update(*, case: Case, updated_by, issues: Sequence[str] | None = None, main_issue: str | None = None,
+                **changes) -> Case:
+    """Edit intake data. Status and area have their own use cases (case_change_status, referrals)."""
+    unknown = set(changes) - CASE_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    for name, value in changes.items():
+        setattr(case, name, value)
+    if issues is not None or main_issue is not None:
+        main = main_issue or case.main_issue
+        tags = _validate_issues(issues if issues is not None else case.issue_tags, main)
+        case.main_issue = main
+        case.issues.all().delete()
+        CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main)) for t in tags)
+    _set_blind_indexes(case)
+    case.full_clean(exclude=["created_by", "lead_caseworker"])
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_change_status(
+    *, case: Case, changed_by, status: str, closure_reason: str = "", note: str = "",
+    on: datetime.date | None = None,
+) -> Case:
+    """Move a case along its lifecycle; closing needs a reason, reopening keeps all history."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if status == case.status:
+        return case
+    if status not in TRANSITIONS[case.status]:
+        raise StateConflict(
+            _("A case cannot move from %(old)s to %(new)s.")
+            % {"old": CaseStatus(case.status).label, "new": CaseStatus(status).label}
+        )
+    previous = case.status
+    if status == CaseStatus.CLOSED:
+        if closure_reason not in ClosureReason.values:
+            raise ValidationError({"closure_reason": _("Choose why the case is closed (終結理由).")})
+        case.closure_reason = closure_reason
+        case.closed_on = on or timezone.localdate()
+    elif previous == CaseStatus.CLOSED:
+        case.closure_reason = ""
+        case.closed_on = None
+    case.status = status
+    case.save(update_fields=["status", "closure_reason", "closed_on", "updated_at"])
+    _record_status(case, from_status=previous, by=changed_by, note=note)
+    return case
+
+
+def case_close(*, case: Case, closed_by, reason: str, note: str = "") -> Case:
+    return case_change_status(case=case, changed_by=closed_by, status=CaseStatus.CLOSED,
+                              closure_reason=reason, note=note)
+
+
+def case_reopen(*, case: Case, reopened_by, note: str = "") -> Case:
+    if case.status != CaseStatus.CLOSED:
+        raise StateConflict(_("Only a closed case can be reopened."))
+    return case_change_status(case=case, changed_by=reopened_by, status=CaseStatus.ASSESSMENT, note=note)
+
+
+# --- household members -------------------------------------------------------------------------
+
+MEMBER_FIELDS = {"name", "name_kana", "birth_date", "sex", "relationship", "phone", "issues", "is_central"}
+
+
+def _save_member(member: HouseholdMember) -> HouseholdMember:
+    bad = [t for t in member.issues or [] if t not in IssueTag.values]
+    if bad:
+        raise ValidationError({"issues": _("Unknown issue tag: %(tags)s") % {"tags": ", ".join(bad)}})
+    member.kana_index = encryption.kana_index(member.name_kana or "")
+    member.birth_date_index = encryption.birth_date_index(member.birth_date)
+    member.phone_index = encryption.phone_index(member.phone or "")
+    member.full_clean(exclude=["case"])
+    if member.is_central:
+        HouseholdMember.objects.filter(case_id=member.case_id, is_central=True).exclude(pk=member.pk).update(
+            is_central=False
+        )
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
+    unknown = set(fields) - MEMBER_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    return _save_member(HouseholdMember(case=case, **fields))
+
+
+@transaction.atomic
+def member_update(*, member: HouseholdMember, updated_by, **fields) -> HouseholdMember:
+    unknown = set(fields) - MEMBER_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(member, name, value)
+    return _save_member(member)
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+@transaction.atomic
+def plan_create(
+    *, case: Case, created_by, created_on: datetime.date | None = None, wishes: str = "",
+    long_term_goal: str = "", short_term_goal: str = "", review_on: datetime.date | None = None,
+    decided_at_meeting_on: datetime.date | None = None, roles: Iterable[tuple[Agency, str, str]] = (),
+) -> SupportPlan:
+    """プランシート: a new plan version; older plans stay as history."""
+    plan = SupportPlan(
+        case=case, created_on=created_on or timezone.localdate(), wishes=wishes, long_term_goal=long_term_goal,
+        short_term_goal=short_term_goal, review_on=review_on, decided_at_meeting_on=decided_at_meeting_on,
+        created_by=created_by,
+    )
+    if review_on and review_on < plan.created_on:
+        raise ValidationError({"review_on": _("The review date must not be before the plan date.")})
+    plan.save()
+    PlanRole.objects.bulk_create(
+        PlanRole(plan=plan, agency=agency, support=support, frequency=frequency)
+        for agency, support, frequency in roles
+    )
+    return plan
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: int) -> None:
+    errors: dict[str, str] = {}
+    if occurred_at is None or timezone.is_naive(occurred_at):
+        errors["occurred_at"] = _("Give the date and time with a time zone.")
+    elif occurred_at > timezone.now() + datetime.timedelta(minutes=10):
+        errors["occurred_at"] = _("An activity cannot be in the future.")
+    if kind not in ActivityKind.values:
+        errors["kind"] = _("Choose a kind of activity.")
+    if minutes is None or minutes < 0 or minutes > 24 * 60:
+        errors["minutes"] = _("Minutes must be between 0 and 1440.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def activity_log(
+    *, case: Case, logged_by, occurred_at: datetime.datetime, kind: str, minutes: int = 0,
+    partner_agencies: Iterable[Agency] = (), note: str = "", staff=None,
+) -> Activity:
+    """支援経過: record one piece of support. The area is the one holding the case now."""
+    _validate_activity(occurred_at=occurred_at, kind=kind, minutes=minutes)
+    agencies = list(partner_agencies)
+    activity = Activity.objects.create(
+        case=case, area_id=case.area_id, occurred_at=occurred_at, kind=kind, minutes=minutes,
+        staff=staff or logged_by, note=note, has_partner=bool(agencies),
+    )
+    if agencies:
+        activity.partner_agencies.set(agencies)
+    return activity
+
+
+@transaction.atomic
+def activity_edit(
+    *, activity: Activity, edited_by, occurred_at: datetime.datetime | None = None, kind: str | None = None,
+    minutes: int | None = None, partner_agencies: Iterable[Agency] | None = None, note: str | None = None,
+) -> Activity:
+    """Correct an activity; the version before the edit is kept as a revision."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.voided:
+        raise StateConflict(_("A voided activity cannot be edited."))
+    ActivityRevision.objects.create(
+        activity=activity, version=activity.version, occurred_at=activity.occurred_at, kind=activity.kind,
+        minutes=activity.minutes, note=activity.note,
+        partner_agency_codes=sorted(activity.partner_agencies.values_list("code", flat=True)),
+        edited_by=edited_by, edited_at=timezone.now(),
+    )
+    activity.occurred_at = occurred_at if occurred_at is not None else activity.occurred_at
+    activity.kind = kind if kind is not None else activity.kind
+    activity.minutes = minutes if minutes is not None else activity.minutes
+    activity.note = note if note is not None else activity.note
+    _validate_activity(occurred_at=activity.occurred_at, kind=activity.kind, minutes=activity.minutes)
+    if partner_agencies is not None:
+        agencies = list(partner_agencies)
+        activity.partner_agencies.set(agencies)
+        activity.has_partner = bool(agencies)
+    activity.version += 1
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
+    """Void instead of delete: the row stays visible as voided and counts nowhere."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for voiding this activity.")})
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.voided:
+        raise StateConflict(_("This activity is already voided."))
+    activity.voided = True
+    activity.void_reason = reason.strip()[:200]
+    activity.voided_by = voided_by
+    activity.voided_at = timezone.now()
+    activity.save(update_fields=["voided", "void_reason", "voided_by", "voided_at", "updated_at"])
+    return activity

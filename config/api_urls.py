@@ -1,0 +1,7 @@
+"""REST API v1 (API.md). Each app contributes its routes from its own api.py."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("network.api")),
+    path("", include("casework.api")),
+]

@@ -1,0 +1,39 @@
+"""Japanese fiscal-year (年度) maths: 1 April to 31 March, in Asia/Tokyo local time.
+
+It lives in `network`, the lowest app, because casework numbers cases per fiscal year and
+reports count per fiscal year; both import it from here (one fiscal-year function).
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+REIWA_OFFSET = 2018  # 令和N年度 = FY(2018 + N)
+
+
+def fiscal_year_of_date(day: date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_of(moment: datetime) -> int:
+    """The fiscal year of an aware datetime, by its Tokyo local date."""
+    if moment.tzinfo is None:
+        raise ValueError("fiscal_year_of needs an aware datetime")
+    return fiscal_year_of_date(moment.astimezone(TOKYO).date())
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime, datetime]:
+    """[start, end) of a fiscal year as aware Tokyo datetimes."""
+    return (datetime(fiscal_year, 4, 1, tzinfo=TOKYO), datetime(fiscal_year + 1, 4, 1, tzinfo=TOKYO))
+
+
+def fiscal_months(fiscal_year: int) -> list[tuple[int, int]]:
+    """The twelve (year, month) pairs of a fiscal year, April to March."""
+    return [(fiscal_year, m) for m in range(4, 13)] + [(fiscal_year + 1, m) for m in range(1, 4)]
+
+
+def reiwa_label(fiscal_year: int) -> str:
+    """令和6(2024)年度; 令和元(2019)年度 for the first year of the era."""
+    era, n = ("令和", fiscal_year - REIWA_OFFSET) if fiscal_year > REIWA_OFFSET else ("平成", fiscal_year - 1988)
+    era_year = "元" if n == 1 else str(n)
+    return f"{era}{era_year}({fiscal_year})年度"

@@ -1,0 +1,44 @@
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (see .ci/run)")
+    skip_redis = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL (see .ci/run)")
+    for item in items:
+        if "postgres" in item.keywords and not settings.IS_POSTGRES:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture
+def area(db):
+    return factories.make_area("north", "北部エリア")
+
+
+@pytest.fixture
+def other_area(db):
+    return factories.make_area("south", "南部エリア")
+
+
+@pytest.fixture
+def agency(db):
+    return factories.make_agency("houkatsu-n", kind="comprehensive_care")
+
+
+@pytest.fixture
+def caseworker(area):
+    return factories.make_staff("cw_north", area=area)
+
+
+@pytest.fixture
+def other_caseworker(other_area):
+    return factories.make_staff("cw_south", area=other_area)
+
+
+@pytest.fixture
+def case(caseworker, area):
+    return factories.make_case(by=caseworker, area=area)
