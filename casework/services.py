@@ -51,12 +51,12 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def _validate_issues(issues: Sequence[str], main_issue: str) -> list[str]:
+    if not main_issue:
+        raise ValidationError({"main_issue": _("Choose the main issue (主訴).")})
     tags = list(dict.fromkeys(issues))
     unknown = [t for t in [*tags, main_issue] if t not in IssueTag.values]
     if unknown:
         raise ValidationError({"issues": _("Unknown issue tag: %(tags)s") % {"tags": ", ".join(unknown)}})
-    if not main_issue:
-        raise ValidationError({"main_issue": _("Choose the main issue (主訴).")})
     if main_issue not in tags:
         tags.insert(0, main_issue)
     return tags

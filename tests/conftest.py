@@ -4,6 +4,11 @@ from django.conf import settings
 from tests import factories
 
 
+def pytest_configure(config):
+    # Fast hashing in tests only; production keeps Django's PBKDF2 default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (see .ci/run)")
     skip_redis = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL (see .ci/run)")

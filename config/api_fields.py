@@ -1,0 +1,114 @@
+"""Serializer fields every app's api.py shares: aware datetimes and master data referred to by code."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from network.fiscal import TOKYO
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset, in and out (API.md, Conventions).
+
+    DRF would read a naive datetime in the server's time zone; we refuse to guess, because the fiscal
+    year and month of an activity depend on its exact moment. Output is always in Asia/Tokyo (+09:00).
+    """
+
+    default_error_messages = {
+        "naive": _("Give the date and time with its UTC offset, e.g. 2025-03-31T23:30:00+09:00."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, datetime.datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # well-formed but impossible (month 13): DRF's "invalid" below
+        else:
+            parsed = None
+        if parsed is not None and timezone.is_naive(parsed):
+            self.fail("naive")
+        return super().to_internal_value(value)
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        if isinstance(value, str):
+            return value
+        return value.astimezone(TOKYO).isoformat()
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CodeListField(serializers.ListField):
+    """A list of master-data codes in, the matching objects out (in the order given, duplicates dropped).
+
+    ``queryset`` is a callable taking the serializer context, so the choice can depend on the request.
+    Unknown codes are reported in one flat message: ``{"field": ["Unknown ...: x, y"]}``.
+    """
+
+    default_error_messages = {"unknown": _("Unknown code: %(codes)s")}
+
+    def __init__(self, *, queryset: Callable[[dict], QuerySet], code_field: str = "code", **kwargs):
+        self.queryset = queryset
+        self.code_field = code_field
+        kwargs.setdefault("child", serializers.CharField(max_length=64))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        codes = list(dict.fromkeys(super().to_internal_value(data)))
+        if not codes:
+            return []
+        found = {
+            getattr(obj, self.code_field): obj
+            for obj in self.queryset(self.context).filter(**{f"{self.code_field}__in": codes})
+        }
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise serializers.ValidationError(self.error_messages["unknown"] % {"codes": ", ".join(unknown)})
+        return [found[c] for c in codes]
+
+    def to_representation(self, data):
+        return [getattr(obj, self.code_field) for obj in data.all()] if hasattr(data, "all") else list(data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeField(serializers.RelatedField):
+    """One master-data object referred to by its code; ``queryset`` is a callable of the context.
+
+    Unknown codes and codes outside the allowed queryset get the same message, so a 400 never tells
+    "exists but not yours" from "does not exist".
+    """
+
+    default_error_messages = {"unknown": _("Unknown code: %(code)s"), "invalid": _("Give a code as text.")}
+
+    def __init__(self, *, queryset: Callable[[dict], QuerySet], code_field: str = "code", **kwargs):
+        self.queryset_factory = queryset
+        self.code_field = code_field
+        kwargs["queryset"] = None
+        kwargs.setdefault("read_only", False)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.queryset_factory(self.context)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        obj = self.get_queryset().filter(**{self.code_field: data}).first()
+        if obj is None:
+            self.fail("unknown", code=data)
+        return obj
+
+    def to_representation(self, value):
+        return getattr(value, self.code_field)
