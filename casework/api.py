@@ -1,3 +1,355 @@
-from django.urls import path
+"""REST API v1 for cases and activities (API.md, "Cases").
 
-urlpatterns: list = []
+Thin views: every read goes through casework.selectors (so permission filtering happens there, once) and
+every write through casework.services. Serializers only shape input and output. Domain exceptions
+(ValidationError, StateConflict, DoesNotExist) propagate to config.api_errors, which answers 400/409/404.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from config.api_fields import AwareDateTimeField, ChoiceListField, CodeField, CodeListField
+from network.selectors import active_agencies, areas_of
+
+from . import selectors, services
+from .models import (
+    Activity,
+    ActivityKind,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    ContactMethod,
+    HouseholdMember,
+    IssueTag,
+    ReferralSource,
+    ScreeningOutcome,
+    Urgency,
+)
+
+# --- output ------------------------------------------------------------------------------------------
+
+
+class CaseSummarySerializer(serializers.ModelSerializer):
+    """A row of the case list."""
+
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    issues = serializers.ListField(
+        source="issue_tags", child=serializers.ChoiceField(choices=IssueTag.choices), read_only=True
+    )
+    lead_caseworker = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    updated_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "area", "status", "household_name", "main_issue", "issues", "urgency", "opened_on",
+            "closed_on", "lead_caseworker", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class HouseholdMemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HouseholdMember
+        fields = ["id", "name", "name_kana", "birth_date", "sex", "relationship", "phone", "issues", "is_central"]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSummarySerializer):
+    """One case with its personal data decrypted (only ever built from a selector's visible case)."""
+
+    referral_agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    members = HouseholdMemberSerializer(many=True, read_only=True)
+    created_at = AwareDateTimeField(read_only=True)
+
+    class Meta(CaseSummarySerializer.Meta):
+        fields = [
+            *CaseSummarySerializer.Meta.fields,
+            "household_name_kana", "closure_reason", "phone", "address", "contact_method", "referral_source", "referral_agency",
+            "screening_outcome", "wishes", "consultation_summary", "members", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    occurred_at = AwareDateTimeField(read_only=True)
+    staff = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    partner_agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    voided_at = AwareDateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id", "case", "area", "occurred_at", "kind", "minutes", "staff", "partner_agencies", "note",
+            "voided", "void_reason", "voided_at", "version",
+        ]
+        read_only_fields = fields
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="Missing, or not visible to you (same answer).")
+BAD_REQUEST = OpenApiResponse(description='Invalid input: {"field": ["message", ...]}.')
+FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the case but not do this.")
+CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+def _own_areas(context):
+    return areas_of(user=context["request"].user)
+
+
+def _agencies(context):
+    return active_agencies()
+
+
+class CaseListQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100,
+        help_text="Exact search: case number, household or member kana, or phone.",
+    )
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, allow_blank=True)
+    area = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Area code.")
+    issue = serializers.ChoiceField(choices=IssueTag.choices, required=False, allow_blank=True)
+
+
+class CaseIntakeFieldsSerializer(serializers.Serializer):
+    """相談受付 fields shared by create and update; all optional."""
+
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    wishes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    consultation_summary = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    contact_method = serializers.ChoiceField(choices=ContactMethod.choices, required=False, allow_blank=True)
+    referral_source = serializers.ChoiceField(choices=ReferralSource.choices, required=False, allow_blank=True)
+    referral_agency = CodeField(
+        queryset=_agencies, required=False, allow_null=True, help_text="Referring agency's code."
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    screening_outcome = serializers.ChoiceField(
+        choices=ScreeningOutcome.choices, required=False, allow_blank=True
+    )
+
+
+class CaseCreateSerializer(CaseIntakeFieldsSerializer):
+    """相談受付: open a case in one of your areas; the intake fields are optional."""
+
+    area = CodeField(
+        queryset=_own_areas,
+        help_text="Code of an area whose team you belong to.",
+        # One message for unknown and not-yours: a 400 must not reveal which areas exist.
+        error_messages={"unknown": _("Choose an area whose team you belong to.")},
+    )
+    household_name = serializers.CharField(max_length=100)
+    household_name_kana = serializers.CharField(max_length=100)
+    issues = ChoiceListField(choices=IssueTag.choices, allow_empty=True)
+    main_issue = serializers.ChoiceField(choices=IssueTag.choices)
+    opened_on = serializers.DateField(required=False)
+
+
+class CaseUpdateSerializer(CaseIntakeFieldsSerializer):
+    """PATCH: intake data via case_update; ``status`` (with ``closure_reason`` to close) via case_change_status."""
+
+    household_name = serializers.CharField(required=False, max_length=100)
+    household_name_kana = serializers.CharField(required=False, max_length=100)
+    issues = ChoiceListField(choices=IssueTag.choices, required=False, allow_empty=True)
+    main_issue = serializers.ChoiceField(choices=IssueTag.choices, required=False)
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, required=False, allow_blank=True)
+    status_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Note kept with the status change."
+    )
+
+    default_error_messages = {
+        "not_editable": _("This field cannot be changed here."),
+        "reason_without_closing": _('Give closure_reason only together with "status": "closed".'),
+    }
+
+    def to_internal_value(self, data):
+        # A silently ignored key would look like a successful change (e.g. "area": transfers are referrals).
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [self.error_messages["not_editable"]] for key in unknown})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if attrs.get("closure_reason") and attrs.get("status") != CaseStatus.CLOSED:
+            raise serializers.ValidationError({"closure_reason": self.error_messages["reason_without_closing"]})
+        return attrs
+
+
+STATUS_CHANGE_FIELDS = ("status", "closure_reason", "status_note")
+
+
+class ActivityCreateSerializer(serializers.Serializer):
+    occurred_at = AwareDateTimeField(help_text="ISO 8601 with offset, e.g. 2025-03-31T23:30:00+09:00.")
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, default=0)
+    partner_agencies = CodeListField(
+        queryset=_agencies, required=False, default=list, allow_empty=True,
+        help_text="Codes of the partner agencies the activity was done together with.",
+        error_messages={"unknown": _("Unknown agency code: {codes}")},
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+
+
+class ActivityVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+# --- views -------------------------------------------------------------------------------------------
+
+
+def _visible_case(request, case_id) -> Case:
+    """The case if the user may see it; Case.DoesNotExist (→ 404) for hidden and missing alike."""
+    return selectors.case_get(fetched_by=request.user, case_id=case_id)
+
+
+def _require_case_team(request, case: Case) -> None:
+    """Editing intake data and the lifecycle is the area team's; others who may see the case get 403."""
+    if not selectors.is_on_case_team(user=request.user, case=case):
+        raise PermissionDenied(_("Only the case's area team can change the case."))
+
+
+def _require_activity_logging(request, case: Case) -> None:
+    """The area team and agencies the case is shared with log and void activities (not break-glass)."""
+    if not selectors.can_log_activity(user=request.user, case=case):
+        raise PermissionDenied(_("You may see this case but not record activities on it."))
+
+
+def _case_created_response(request, case: Case) -> Response:
+    location = request.build_absolute_uri(reverse("api-case-detail", kwargs={"case_id": case.pk}))
+    return Response(CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class CaseListApi(GenericAPIView):
+    """Cases the user may see, newest first; open a case in one of the user's areas."""
+
+    serializer_class = CaseSummarySerializer
+
+    @extend_schema(
+        operation_id="cases_list", parameters=[CaseListQuerySerializer],
+        responses={200: CaseSummarySerializer(many=True), 400: BAD_REQUEST}, tags=["cases"],
+    )
+    def get(self, request):
+        query = CaseListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = selectors.CaseFilters(**query.validated_data)
+        cases = selectors.case_list_page_rows(selectors.case_list(fetched_by=request.user, filters=filters))
+        page = self.paginate_queryset(cases)
+        return self.get_paginated_response(CaseSummarySerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_create", request=CaseCreateSerializer,
+        responses={201: CaseDetailSerializer, 400: BAD_REQUEST}, tags=["cases"],
+    )
+    def post(self, request):
+        serializer = CaseCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        case = services.case_open(opened_by=request.user, **serializer.validated_data)
+        return _case_created_response(request, _visible_case(request, case.pk))
+
+
+class CaseDetailApi(GenericAPIView):
+    """One visible case; PATCH edits intake data and moves the lifecycle."""
+
+    serializer_class = CaseDetailSerializer
+
+    @extend_schema(operation_id="cases_retrieve", responses={200: CaseDetailSerializer, 404: NOT_FOUND},
+                   tags=["cases"])
+    def get(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        services.case_record_read(case=case, read_by=request.user)  # every read of personal data is audited
+        return Response(CaseDetailSerializer(case).data)
+
+    @extend_schema(
+        operation_id="cases_partial_update", request=CaseUpdateSerializer,
+        responses={200: CaseDetailSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        tags=["cases"],
+    )
+    def patch(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_case_team(request, case)
+        serializer = CaseUpdateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        status_change = {key: changes.pop(key) for key in STATUS_CHANGE_FIELDS if key in changes}
+        # Both or neither: a 409 on the status must not leave the intake edit behind.
+        with transaction.atomic():
+            if changes:
+                case = services.case_update(case=case, updated_by=request.user, **changes)
+            if "status" in status_change:
+                services.case_change_status(
+                    case=case, changed_by=request.user, status=status_change["status"],
+                    closure_reason=status_change.get("closure_reason", ""),
+                    note=status_change.get("status_note", ""),
+                )
+        return Response(CaseDetailSerializer(_visible_case(request, case_id)).data)
+
+
+class CaseActivityListApi(GenericAPIView):
+    """A visible case's activities, newest first (voided ones included, marked voided); log a new one."""
+
+    serializer_class = ActivitySerializer
+
+    @extend_schema(operation_id="cases_activities_list",
+                   responses={200: ActivitySerializer(many=True), 404: NOT_FOUND}, tags=["activities"])
+    def get(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        page = self.paginate_queryset(selectors.case_activities(case=case))
+        return self.get_paginated_response(ActivitySerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_activities_create", request=ActivityCreateSerializer,
+        responses={201: ActivitySerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}, tags=["activities"],
+    )
+    def post(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_activity_logging(request, case)
+        serializer = ActivityCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        activity = services.activity_log(case=case, logged_by=request.user, **serializer.validated_data)
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class ActivityVoidApi(GenericAPIView):
+    """Void an activity: it stays listed, marked voided, and counts nowhere."""
+
+    serializer_class = ActivitySerializer
+
+    @extend_schema(
+        operation_id="activities_void", request=ActivityVoidSerializer,
+        responses={200: ActivitySerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        tags=["activities"],
+    )
+    def post(self, request, activity_id: int):
+        activity = selectors.activity_get(fetched_by=request.user, activity_id=activity_id)
+        _require_activity_logging(request, activity.case)
+        serializer = ActivityVoidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activity = services.activity_void(
+            activity=activity, voided_by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(ActivitySerializer(activity).data)
+
+
+urlpatterns = [
+    path("cases/", CaseListApi.as_view(), name="api-case-list"),
+    path("cases/<int:case_id>/", CaseDetailApi.as_view(), name="api-case-detail"),
+    path("cases/<int:case_id>/activities/", CaseActivityListApi.as_view(), name="api-case-activity-list"),
+    path("activities/<int:activity_id>/void/", ActivityVoidApi.as_view(), name="api-activity-void"),
+]

@@ -140,6 +140,12 @@ class Case(models.Model):
         ordering = ["-opened_on", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # view_case is only ever granted per object (to a group); nobody holds it model-wide.
+        permissions = [
+            ("log_activity", "Can log activities on the case"),
+            ("share_without_basis", "Can share a case without a recorded basis (override)"),
+            ("break_glass", "Can open a case's personal data through an audited break-glass read"),
+        ]
         indexes = [
             models.Index(fields=["area", "-opened_on", "-id"], name="case_area_recent"),
             models.Index(fields=["status"], name="case_status"),
@@ -339,3 +345,164 @@ class ActivityRevision(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["activity", "version"], name="activity_revision_unique")]
+
+
+# --- access: object permissions (django-guardian, direct foreign keys), bases for sharing, audit ------
+
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase  # noqa: E402
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-user exceptions (break-glass); direct FK instead of guardian's generic text-pk table."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """Grants to area-team and agency groups; the case list filters on this table with a subquery."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["group", "permission", "content_object"], name="case_gperm_lookup")]
+
+
+class Consent(models.Model):
+    """同意: the person's consent to share the case with named agencies, until withdrawn."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
+    agencies = models.ManyToManyField(Agency, verbose_name=_("agencies"), related_name="consents")
+    given_on = models.DateField(_("given on"))
+    scope = models.CharField(_("scope"), max_length=200, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} consent {self.given_on}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class SupportMeetingRegistration(models.Model):
+    """支援会議 (Social Welfare Act §106-6): members may share without consent, under confidentiality."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meeting_registrations")
+    agencies = models.ManyToManyField(Agency, verbose_name=_("member agencies"), related_name="+")
+    registered_on = models.DateField(_("registered on"))
+    confidentiality_acknowledged = models.BooleanField(_("confidentiality acknowledged"), default=False)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-registered_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 支援会議 {self.registered_on}"
+
+
+class AccessBasis(models.TextChoices):
+    AREA_TEAM = "area_team", _("担当エリア")
+    CONSENT = "consent", _("本人同意")
+    SUPPORT_MEETING = "support_meeting", _("支援会議")
+    OVERRIDE = "override", _("例外共有")
+    REFERRAL = "referral", _("連携依頼")
+    BREAK_GLASS = "break_glass", _("緊急閲覧")
+
+
+class CaseAccessGrant(models.Model):
+    """Why a group (or a user) may see a case. The guardian permission exists while any grant is active;
+    withdrawing one basis removes access only when no other basis remains."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_grants")
+    group = models.ForeignKey("auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    basis = models.CharField(max_length=16, choices=AccessBasis.choices)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)  # the consent/meeting/referral row
+    reason = EncryptedTextField(blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="grant_to_group_xor_user",
+                condition=models.Q(group__isnull=False, user__isnull=True)
+                | models.Q(group__isnull=True, user__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "revoked_at"], name="grant_case_active")]
+
+
+class AuditAction(models.TextChoices):
+    CASE_VIEW = "case.view", _("ケース閲覧")
+    CASE_CREATE = "case.create", _("ケース登録")
+    CASE_UPDATE = "case.update", _("ケース更新")
+    CASE_STATUS = "case.status", _("ステータス変更")
+    CASE_EXPORT = "case.export", _("エクスポート")
+    CASE_PRINT = "case.print", _("印刷")
+    MEMBER_CHANGE = "member.change", _("世帯員の変更")
+    PLAN_CREATE = "plan.create", _("プラン作成")
+    ACTIVITY_CREATE = "activity.create", _("活動記録")
+    ACTIVITY_UPDATE = "activity.update", _("活動の訂正")
+    ACTIVITY_VOID = "activity.void", _("活動の取消")
+    CONSENT_GIVE = "consent.give", _("同意登録")
+    CONSENT_WITHDRAW = "consent.withdraw", _("同意撤回")
+    MEETING_REGISTER = "meeting.register", _("支援会議登録")
+    MEETING_END = "meeting.end", _("支援会議終了")
+    SHARE_OVERRIDE = "share.override", _("例外共有")
+    PERMISSION_GRANT = "permission.grant", _("権限付与")
+    PERMISSION_REVOKE = "permission.revoke", _("権限取消")
+    BREAK_GLASS = "break_glass", _("緊急閲覧")
+    LOGIN = "auth.login", _("ログイン")
+    LOGOUT = "auth.logout", _("ログアウト")
+    LOGIN_FAILED = "auth.login_failed", _("ログイン失敗")
+    STAFF_DEACTIVATE = "staff.deactivate", _("職員アカウント停止")
+    REFERRAL = "referral", _("紹介・連携")
+    REPORT = "report", _("報告")
+
+
+class AuditEvent(models.Model):
+    """Append-only: written in the same transaction as the change; PostgreSQL refuses UPDATE/DELETE.
+
+    `changes` holds old → new values with encrypted (personal) fields masked, never their plaintext.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events")
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = EncryptedTextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    channel = models.CharField(max_length=16, blank=True)  # web / api / command / task
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "-at"], name="audit_case_recent"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"

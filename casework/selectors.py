@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from network.selectors import area_team_ids
 
 from . import encryption
-from .models import Activity, Case, CaseIssue, HouseholdMember
+from .models import (
+    AccessBasis,
+    Activity,
+    AuditEvent,
+    Case,
+    CaseAccessGrant,
+    CaseGroupObjectPermission,
+    CaseIssue,
+    HouseholdMember,
+)
 
 
 @dataclass(frozen=True)
@@ -20,15 +30,67 @@ class CaseFilters:
     issue: str = ""  # issue tag
 
 
-def case_list(*, fetched_by, filters: CaseFilters | None = None) -> QuerySet[Case]:
-    """The cases `fetched_by` may see, newest first: their area teams' cases.
+def _granted_case_ids(user, codename: str) -> QuerySet:
+    """Cases on which one of the user's groups holds `codename` (guardian's direct-FK table)."""
+    return CaseGroupObjectPermission.objects.filter(
+        group_id__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id"),
+        permission__codename=codename,
+    ).values("content_object_id")
 
-    A plain subquery on our own relations (DESIGN.md §6): fast on PostgreSQL, same SQL on SQLite.
+
+def _break_glass_case_ids(user) -> QuerySet:
+    return CaseAccessGrant.objects.filter(
+        user_id=user.pk, basis=AccessBasis.BREAK_GLASS, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).values("case_id")
+
+
+def case_list(*, fetched_by, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """The cases `fetched_by` may see, newest first: their area teams' cases, cases shared with one of
+    their groups on a recorded basis, and a manager's open break-glass reads.
+
+    Plain subqueries on our own relations (DESIGN.md §6), not ORed EXISTS: fast on PostgreSQL, same SQL
+    on SQLite. This is the one permission filter for pages, API, exports, search and drill-downs.
     """
     if not fetched_by.is_authenticated or not fetched_by.is_active:
         return Case.objects.none()
-    cases = Case.objects.filter(area_id__in=area_team_ids(user=fetched_by))
+    cases = Case.objects.filter(
+        Q(area_id__in=area_team_ids(user=fetched_by))
+        | Q(id__in=_granted_case_ids(fetched_by, "view_case"))
+        | Q(id__in=_break_glass_case_ids(fetched_by))
+    )
     return _apply_filters(cases, filters) if filters else cases
+
+
+def is_on_case_team(*, user, case: Case) -> bool:
+    return area_team_ids(user=user).filter(area_id=case.area_id).exists()
+
+
+def can_manage_sharing(*, user, case: Case) -> bool:
+    """Consents, 支援会議 registration and overrides are recorded by the case's own area team."""
+    return user.is_authenticated and user.is_active and is_on_case_team(user=user, case=case)
+
+
+def can_log_activity(*, user, case: Case) -> bool:
+    """The area team, and agencies the case is shared with; not a manager's break-glass read."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return is_on_case_team(user=user, case=case) or Case.objects.filter(
+        pk=case.pk, id__in=_granted_case_ids(user, "log_activity")
+    ).exists()
+
+
+def case_sharing(*, case: Case) -> dict:
+    """What the case page shows about sharing: consents, meeting registrations, active grants."""
+    return {
+        "consents": case.consents.prefetch_related("agencies").order_by("-given_on", "-id"),
+        "meetings": case.meeting_registrations.prefetch_related("agencies").order_by("-registered_on", "-id"),
+        "grants": case.access_grants.filter(revoked_at__isnull=True).select_related("group", "user"),
+    }
+
+
+def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
+    """"Who looked at this": reads and break-glass openings of the case, newest first."""
+    return case.audit_events.filter(action__in=["case.view", "case.export", "case.print", "break_glass"])
 
 
 def _apply_filters(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:

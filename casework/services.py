@@ -5,31 +5,40 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guardian.shortcuts import assign_perm, remove_perm
+
 from network.fiscal import fiscal_year_of_date
+from network.groups import agency_group
 from network.models import Agency, Area
 
-from . import encryption
+from . import audit, encryption
 from .models import (
+    AccessBasis,
     Activity,
+    AuditAction,
     ActivityKind,
     ActivityRevision,
     Case,
+    CaseAccessGrant,
     CaseIssue,
     CaseNumberCounter,
     CaseStatus,
     CaseStatusChange,
     ClosureReason,
+    Consent,
     HouseholdMember,
     IssueTag,
     PlanRole,
+    SupportMeetingRegistration,
     SupportPlan,
 )
+from .selectors import can_manage_sharing
 
 
 class StateConflict(Exception):
@@ -116,6 +125,8 @@ def case_open(
     case.save()
     CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main_issue)) for t in tags)
     _record_status(case, from_status="", by=opened_by, note="opened")
+    audit.record(actor=opened_by, action=AuditAction.CASE_CREATE, case=case, obj=case,
+                 changes={"area": [None, area.code], "issues": [None, tags]})
     return case
 
 
@@ -133,6 +144,8 @@ def case_update(*, case: Case, updated_by, issues: Sequence[str] | None = None, 
     unknown = set(changes) - CASE_EDITABLE_FIELDS
     if unknown:
         raise ValidationError(_("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    before = {name: getattr(case, name) for name in changes}
+    before_issues = (case.main_issue, sorted(case.issue_tags))
     for name, value in changes.items():
         setattr(case, name, value)
     if issues is not None or main_issue is not None:
@@ -144,6 +157,12 @@ def case_update(*, case: Case, updated_by, issues: Sequence[str] | None = None, 
     _set_blind_indexes(case)
     case.full_clean(exclude=["created_by", "lead_caseworker"])
     case.save()
+    diff = audit.changes_between(Case, before, changes)
+    after_issues = (case.main_issue, sorted(case.issue_tags))
+    if after_issues != before_issues:
+        diff["issues"] = [list(before_issues), list(after_issues)]
+    if diff:
+        audit.record(actor=updated_by, action=AuditAction.CASE_UPDATE, case=case, obj=case, changes=diff)
     return case
 
 
@@ -175,6 +194,8 @@ def case_change_status(
     case.status = status
     case.save(update_fields=["status", "closure_reason", "closed_on", "updated_at"])
     _record_status(case, from_status=previous, by=changed_by, note=note)
+    audit.record(actor=changed_by, action=AuditAction.CASE_STATUS, case=case, obj=case,
+                 changes={"status": [previous, status], "closure_reason": ["", case.closure_reason]})
     return case
 
 
@@ -215,7 +236,10 @@ def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
     unknown = set(fields) - MEMBER_FIELDS
     if unknown:
         raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    return _save_member(HouseholdMember(case=case, **fields))
+    member = _save_member(HouseholdMember(case=case, **fields))
+    audit.record(actor=added_by, action=AuditAction.MEMBER_CHANGE, case=case, obj=member,
+                 changes=audit.changes_between(HouseholdMember, {}, fields))
+    return member
 
 
 @transaction.atomic
@@ -223,9 +247,13 @@ def member_update(*, member: HouseholdMember, updated_by, **fields) -> Household
     unknown = set(fields) - MEMBER_FIELDS
     if unknown:
         raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    before = {name: getattr(member, name) for name in fields}
     for name, value in fields.items():
         setattr(member, name, value)
-    return _save_member(member)
+    member = _save_member(member)
+    audit.record(actor=updated_by, action=AuditAction.MEMBER_CHANGE, case=member.case, obj=member,
+                 changes=audit.changes_between(HouseholdMember, before, fields))
+    return member
 
 
 # --- plans ---------------------------------------------------------------------------------------
@@ -249,6 +277,7 @@ def plan_create(
         PlanRole(plan=plan, agency=agency, support=support, frequency=frequency)
         for agency, support, frequency in roles
     )
+    audit.record(actor=created_by, action=AuditAction.PLAN_CREATE, case=case, obj=plan)
     return plan
 
 
@@ -282,6 +311,8 @@ def activity_log(
     )
     if agencies:
         activity.partner_agencies.set(agencies)
+    audit.record(actor=logged_by, action=AuditAction.ACTIVITY_CREATE, case=case, obj=activity,
+                 changes={"kind": [None, kind], "partner_agencies": [None, sorted(a.code for a in agencies)]})
     return activity
 
 
@@ -294,7 +325,7 @@ def activity_edit(
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     if activity.voided:
         raise StateConflict(_("A voided activity cannot be edited."))
-    ActivityRevision.objects.create(
+    revision = ActivityRevision.objects.create(
         activity=activity, version=activity.version, occurred_at=activity.occurred_at, kind=activity.kind,
         minutes=activity.minutes, note=activity.note,
         partner_agency_codes=sorted(activity.partner_agencies.values_list("code", flat=True)),
@@ -311,6 +342,13 @@ def activity_edit(
         activity.has_partner = bool(agencies)
     activity.version += 1
     activity.save()
+    before = {"occurred_at": revision.occurred_at, "kind": revision.kind, "minutes": revision.minutes,
+              "note": revision.note, "partner_agencies": revision.partner_agency_codes}
+    after = {"occurred_at": activity.occurred_at, "kind": activity.kind, "minutes": activity.minutes,
+             "note": activity.note,
+             "partner_agencies": sorted(activity.partner_agencies.values_list("code", flat=True))}
+    audit.record(actor=edited_by, action=AuditAction.ACTIVITY_UPDATE, case=activity.case, obj=activity,
+                 changes=audit.changes_between(Activity, before, after))
     return activity
 
 
@@ -327,4 +365,179 @@ def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
     activity.voided_by = voided_by
     activity.voided_at = timezone.now()
     activity.save(update_fields=["voided", "void_reason", "voided_by", "voided_at", "updated_at"])
+    audit.record(actor=voided_by, action=AuditAction.ACTIVITY_VOID, case=activity.case, obj=activity,
+                 reason=activity.void_reason)
     return activity
+
+
+# --- sharing: every access beyond the area team rests on a recorded basis ---------------------------
+
+CASE_GRANTED_PERMS = ("casework.view_case", "casework.log_activity")
+BREAK_GLASS_HOURS = 8
+
+
+def _require_case_team(case: Case, user) -> None:
+    """Only the case's own area team records consents, meetings and overrides (403: they can see it)."""
+    if not can_manage_sharing(user=user, case=case):
+        raise PermissionDenied(_("Only the case's area team can change how it is shared."))
+
+
+def _grant(*, case: Case, group=None, user=None, basis: str, granted_by, source_id=None, reason: str = "",
+           expires_at=None) -> CaseAccessGrant:
+    grant = CaseAccessGrant.objects.create(
+        case=case, group=group, user=user, basis=basis, source_id=source_id, reason=reason,
+        granted_by=granted_by, granted_at=timezone.now(), expires_at=expires_at,
+    )
+    if group is not None:
+        for perm in CASE_GRANTED_PERMS:
+            assign_perm(perm, group, case)
+    audit.record(actor=granted_by, action=AuditAction.PERMISSION_GRANT, case=case, obj=grant,
+                 changes={"basis": [None, basis], "to": [None, group.name if group else user.username]})
+    return grant
+
+
+def _revoke(grants, *, revoked_by) -> int:
+    """End grants; a group loses its permission only when none of its other grants on the case remain."""
+    revoked = 0
+    for grant in grants.select_for_update().filter(revoked_at__isnull=True).select_related("group", "case"):
+        grant.revoked_at = timezone.now()
+        grant.revoked_by = revoked_by
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        revoked += 1
+        still_granted = CaseAccessGrant.objects.filter(
+            case_id=grant.case_id, group_id=grant.group_id, revoked_at__isnull=True
+        ).exists()
+        if grant.group_id and not still_granted:
+            for perm in CASE_GRANTED_PERMS:
+                remove_perm(perm, grant.group, grant.case)
+        audit.record(actor=revoked_by, action=AuditAction.PERMISSION_REVOKE, case=grant.case, obj=grant,
+                     changes={"basis": [grant.basis, None], "still_shared": [True, still_granted]})
+    return revoked
+
+
+def _agencies_required(agencies: Sequence[Agency]) -> list[Agency]:
+    agencies = list(dict.fromkeys(agencies))
+    if not agencies:
+        raise ValidationError({"agencies": _("Choose at least one agency.")})
+    return agencies
+
+
+def _not_in_future(day: datetime.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+@transaction.atomic
+def consent_give(*, case: Case, given_by, agencies: Sequence[Agency], given_on: datetime.date,
+                 scope: str = "") -> Consent:
+    """本人同意: share the case with these agencies for as long as the consent stands."""
+    _require_case_team(case, given_by)
+    agencies = _agencies_required(agencies)
+    _not_in_future(given_on, "given_on")
+    consent = Consent.objects.create(case=case, given_on=given_on, scope=scope[:200], recorded_by=given_by)
+    consent.agencies.set(agencies)
+    for agency in agencies:
+        _grant(case=case, group=agency_group(agency), basis=AccessBasis.CONSENT, source_id=consent.pk,
+               granted_by=given_by)
+    audit.record(actor=given_by, action=AuditAction.CONSENT_GIVE, case=case, obj=consent,
+                 changes={"agencies": [None, sorted(a.code for a in agencies)], "given_on": [None, str(given_on)]})
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, withdrawn_by, on: datetime.date | None = None) -> Consent:
+    """Withdrawal removes the access that rested on this consent, and only that."""
+    consent = Consent.objects.select_for_update().select_related("case").get(pk=consent.pk)
+    _require_case_team(consent.case, withdrawn_by)
+    if consent.withdrawn_on is not None:
+        raise StateConflict(_("This consent has already been withdrawn."))
+    consent.withdrawn_on = on or timezone.localdate()
+    consent.save(update_fields=["withdrawn_on"])
+    _revoke(CaseAccessGrant.objects.filter(case=consent.case, basis=AccessBasis.CONSENT, source_id=consent.pk),
+            revoked_by=withdrawn_by)
+    audit.record(actor=withdrawn_by, action=AuditAction.CONSENT_WITHDRAW, case=consent.case, obj=consent)
+    return consent
+
+
+@transaction.atomic
+def support_meeting_register(*, case: Case, registered_by, agencies: Sequence[Agency],
+                             registered_on: datetime.date, confidentiality_acknowledged: bool) -> (
+        SupportMeetingRegistration):
+    """支援会議 (§106-6): its member agencies may share without consent, bound by confidentiality."""
+    _require_case_team(case, registered_by)
+    agencies = _agencies_required(agencies)
+    _not_in_future(registered_on, "registered_on")
+    if not confidentiality_acknowledged:
+        raise ValidationError({"confidentiality_acknowledged": _(
+            "The members' duty of confidentiality must be acknowledged (守秘義務).")})
+    registration = SupportMeetingRegistration.objects.create(
+        case=case, registered_on=registered_on, confidentiality_acknowledged=True, recorded_by=registered_by
+    )
+    registration.agencies.set(agencies)
+    for agency in agencies:
+        _grant(case=case, group=agency_group(agency), basis=AccessBasis.SUPPORT_MEETING,
+               source_id=registration.pk, granted_by=registered_by)
+    audit.record(actor=registered_by, action=AuditAction.MEETING_REGISTER, case=case, obj=registration,
+                 changes={"agencies": [None, sorted(a.code for a in agencies)]})
+    return registration
+
+
+@transaction.atomic
+def support_meeting_end(*, registration: SupportMeetingRegistration, ended_by,
+                        on: datetime.date | None = None) -> SupportMeetingRegistration:
+    registration = SupportMeetingRegistration.objects.select_for_update().select_related("case").get(
+        pk=registration.pk)
+    _require_case_team(registration.case, ended_by)
+    if registration.ended_on is not None:
+        raise StateConflict(_("This registration has already ended."))
+    registration.ended_on = on or timezone.localdate()
+    registration.save(update_fields=["ended_on"])
+    _revoke(CaseAccessGrant.objects.filter(case=registration.case, basis=AccessBasis.SUPPORT_MEETING,
+                                           source_id=registration.pk), revoked_by=ended_by)
+    audit.record(actor=ended_by, action=AuditAction.MEETING_END, case=registration.case, obj=registration)
+    return registration
+
+
+@transaction.atomic
+def case_share_override(*, case: Case, shared_by, agency: Agency, reason: str) -> CaseAccessGrant:
+    """Share without consent or meeting: a separate permission, a reason, always audited."""
+    _require_case_team(case, shared_by)
+    if not shared_by.has_perm("casework.share_without_basis"):
+        raise PermissionDenied(_("Sharing without a recorded basis needs the override permission."))
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for sharing without consent.")})
+    grant = _grant(case=case, group=agency_group(agency), basis=AccessBasis.OVERRIDE, granted_by=shared_by,
+                   reason=reason.strip())
+    audit.record(actor=shared_by, action=AuditAction.SHARE_OVERRIDE, case=case, obj=grant,
+                 reason=reason.strip(), changes={"agency": [None, agency.code]})
+    return grant
+
+
+@transaction.atomic
+def case_share_override_end(*, grant: CaseAccessGrant, ended_by) -> None:
+    _require_case_team(grant.case, ended_by)
+    if grant.basis != AccessBasis.OVERRIDE:
+        raise StateConflict(_("Only an override share can be ended here."))
+    if not _revoke(CaseAccessGrant.objects.filter(pk=grant.pk), revoked_by=ended_by):
+        raise StateConflict(_("This share has already ended."))
+
+
+@transaction.atomic
+def case_break_glass(*, case: Case, opened_by, reason: str) -> CaseAccessGrant:
+    """A manager's audited emergency read of one case, for a few hours; its coordinator sees it."""
+    if not opened_by.has_perm("casework.break_glass"):
+        raise PermissionDenied(_("Only managers may use break-glass access."))
+    if not reason or len(reason.strip()) < 5:
+        raise ValidationError({"reason": _("Explain why you need to open this case (at least 5 characters).")})
+    grant = CaseAccessGrant.objects.create(
+        case=case, user=opened_by, basis=AccessBasis.BREAK_GLASS, reason=reason.strip(), granted_by=opened_by,
+        granted_at=timezone.now(), expires_at=timezone.now() + datetime.timedelta(hours=BREAK_GLASS_HOURS),
+    )
+    audit.record(actor=opened_by, action=AuditAction.BREAK_GLASS, case=case, obj=grant, reason=reason.strip())
+    return grant
+
+
+@transaction.atomic
+def case_record_read(*, case: Case, read_by, action: str = AuditAction.CASE_VIEW) -> None:
+    """Every read of a case's personal data (page, API, export, print) leaves an audit row."""
+    audit.record(actor=read_by, action=action, case=case, obj=case)

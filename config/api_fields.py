@@ -57,7 +57,7 @@ class CodeListField(serializers.ListField):
     Unknown codes are reported in one flat message: ``{"field": ["Unknown ...: x, y"]}``.
     """
 
-    default_error_messages = {"unknown": _("Unknown code: %(codes)s")}
+    default_error_messages = {"unknown": _("Unknown code: {codes}")}
 
     def __init__(self, *, queryset: Callable[[dict], QuerySet], code_field: str = "code", **kwargs):
         self.queryset = queryset
@@ -75,7 +75,7 @@ class CodeListField(serializers.ListField):
         }
         unknown = [c for c in codes if c not in found]
         if unknown:
-            raise serializers.ValidationError(self.error_messages["unknown"] % {"codes": ", ".join(unknown)})
+            self.fail("unknown", codes=", ".join(unknown))
         return [found[c] for c in codes]
 
     def to_representation(self, data):
@@ -83,32 +83,50 @@ class CodeListField(serializers.ListField):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class CodeField(serializers.RelatedField):
+class CodeField(serializers.Field):
     """One master-data object referred to by its code; ``queryset`` is a callable of the context.
 
     Unknown codes and codes outside the allowed queryset get the same message, so a 400 never tells
     "exists but not yours" from "does not exist".
     """
 
-    default_error_messages = {"unknown": _("Unknown code: %(code)s"), "invalid": _("Give a code as text.")}
+    default_error_messages = {"unknown": _("Unknown code: {code}"), "invalid": _("Give a code as text.")}
 
     def __init__(self, *, queryset: Callable[[dict], QuerySet], code_field: str = "code", **kwargs):
-        self.queryset_factory = queryset
+        self.queryset = queryset
         self.code_field = code_field
-        kwargs["queryset"] = None
-        kwargs.setdefault("read_only", False)
         super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.queryset_factory(self.context)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        obj = self.get_queryset().filter(**{self.code_field: data}).first()
+        obj = self.queryset(self.context).filter(**{self.code_field: data}).first()
         if obj is None:
             self.fail("unknown", code=data)
         return obj
 
     def to_representation(self, value):
         return getattr(value, self.code_field)
+
+
+class ChoiceListField(serializers.ListField):
+    """A list of choice values (e.g. issue tags) with one flat message for unknown ones.
+
+    DRF's ``ListField(child=ChoiceField)`` answers ``{"issues": {"2": [...]}}``; API.md promises
+    ``{"field": ["message"]}``.
+    """
+
+    default_error_messages = {"unknown": _("Unknown value: {values}. Choose from: {choices}.")}
+
+    def __init__(self, *, choices, **kwargs):
+        self.choice_values = [value for value, _label in choices]
+        kwargs.setdefault("child", serializers.ChoiceField(choices=choices))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and all(isinstance(v, str) for v in data):
+            unknown = [v for v in dict.fromkeys(data) if v not in self.choice_values]
+            if unknown:
+                self.fail("unknown", values=", ".join(unknown), choices=", ".join(self.choice_values))
+            return list(dict.fromkeys(data))
+        return super().to_internal_value(data)

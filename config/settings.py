@@ -195,6 +195,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -203,14 +204,32 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # ValidationError → 400, StateConflict → 409, DoesNotExist → 404 (API.md, Errors).
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yorisoi API",
     "DESCRIPTION": "Accompanied-support case management (伴走支援). See API.md for the contract.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "kind"; name each enum after its choices, not the field.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "network.models.AgencyKind",
+        "CaseStatusEnum": "casework.models.CaseStatus",
+        "IssueTagEnum": "casework.models.IssueTag",
+        "ClosureReasonEnum": "casework.models.ClosureReason",
+        "ContactMethodEnum": "casework.models.ContactMethod",
+        "ReferralSourceEnum": "casework.models.ReferralSource",
+        "UrgencyEnum": "casework.models.Urgency",
+        "ScreeningOutcomeEnum": "casework.models.ScreeningOutcome",
+        "ActivityKindEnum": "casework.models.ActivityKind",
+        "SexEnum": "casework.models.Sex",
+        "RelationshipEnum": "casework.models.Relationship",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -1,3 +1,120 @@
-from django.urls import path
+"""REST API v1 for the network (API.md): token login and master data (areas, agencies).
 
-urlpatterns: list = []
+Master data is referred to by ``code`` everywhere in the API; ids stay internal.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import Agency, AgencyKind, Area
+from .selectors import active_agencies
+
+# --- auth ------------------------------------------------------------------------------------------
+
+
+def check_second_factor(*, user, otp: str) -> bool:
+    """The one place the token login checks a second factor (API.md: ``otp`` for confirmed TOTP devices).
+
+    TOTP enrolment is not built yet, so every password-authenticated user passes for now. When it
+    lands: return False if the user has a confirmed device and ``otp`` does not verify against it.
+    """
+    return True
+
+
+class TokenObtainSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+
+    default_error_messages = {
+        # One message for every failure, so the answer never tells which part was wrong.
+        "invalid_login": _("Unable to log in with the given username, password and one-time code."),
+    }
+
+    def validate(self, attrs):
+        # authenticate() returns None for inactive users too (ModelBackend.user_can_authenticate), and it
+        # gets the request so login protection backends (django-axes) see the attempt.
+        request = self.context["request"]
+        user = authenticate(getattr(request, "_request", request), username=attrs["username"], password=attrs["password"])
+        if user is None or not check_second_factor(user=user, otp=attrs["otp"]):
+            raise serializers.ValidationError(self.error_messages["invalid_login"], code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenObtainApi(APIView):
+    """Exchange username, password (and later the TOTP code) for an API token."""
+
+    # No authentication here: a stale token in the header must not turn a login into a 401.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenObtainSerializer,
+        responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="Wrong credentials.")},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        # What django.contrib.auth.login() sends: updates last_login and lets the audit log see API logins.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"token": token.key})
+
+
+# --- master data -------------------------------------------------------------------------------------
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["code", "name"]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=AgencyKind.choices)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Agency
+        fields = ["code", "name", "kind", "area"]
+
+
+class AreaListApi(APIView):
+    """The coordinating areas (editable master data)."""
+
+    @extend_schema(operation_id="areas_list", responses=AreaSerializer(many=True), tags=["master data"])
+    def get(self, request):
+        return Response(AreaSerializer(Area.objects.all(), many=True).data)
+
+
+class AgencyListApi(APIView):
+    """The active partner agencies and centres; ``area`` null means city-wide."""
+
+    @extend_schema(operation_id="agencies_list", responses=AgencySerializer(many=True), tags=["master data"])
+    def get(self, request):
+        return Response(AgencySerializer(active_agencies(), many=True).data)
+
+
+urlpatterns = [
+    path("auth/token/", TokenObtainApi.as_view(), name="api-auth-token"),
+    path("areas/", AreaListApi.as_view(), name="api-area-list"),
+    path("agencies/", AgencyListApi.as_view(), name="api-agency-list"),
+]

@@ -1,0 +1,563 @@
+"""Demo data: the master data, staff of every role, and synthetic households with years of support work.
+
+Everything is invented (架空): names are random pairs from lists of common surnames and given names, the
+city is "デモ市", phone numbers start with 000 (no such numbers exist in Japan). Writes go through the
+services (case_open, member_add, plan_create, case_change_status, activity_log, activity_void) so the
+demo obeys the same rules as real data; only the status history's timestamps are back-dated afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from casework import services
+from casework.models import (
+    Activity,
+    ActivityKind,
+    Case,
+    CaseStatus,
+    CaseStatusChange,
+    ClosureReason,
+    ContactMethod,
+    HouseholdMember,
+    IssueTag,
+    ReferralSource,
+    Relationship,
+    ScreeningOutcome,
+    Sex,
+    SupportPlan,
+    Urgency,
+)
+from network import master_data
+from network.fiscal import TOKYO, fiscal_months, fiscal_year_bounds, fiscal_year_of_date, reiwa_label
+from network.management.commands.seed_master import write_seed_report
+from network.models import Agency, AgencyKind, Area, Role, User
+from network.services import master_data_seed, staff_create_or_update
+
+DEMO_PASSWORD = "demo-pass-2024"
+FIRST_FISCAL_YEAR = 2022  # activities from April 2022 (令和4年度) to yesterday
+EARLIEST_OPENING = datetime.date(2021, 10, 1)  # some cases were already open when FY2022 began
+# 延件数 shape: activities per fiscal year for 300 households; ~60% have partners, so FY2022 lands
+# near the plan's target of 240 activities with partner agencies.
+ACTIVITIES_PER_YEAR_BASE = 460
+ACTIVITIES_PER_YEAR_GROWTH = 40
+PARTNER_SHARE = 0.6
+VOID_SHARE = 0.01
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    team: str = ""  # area or agency code
+
+
+DEMO_AGENCY_STAFF = ("jiritsu-soudan", "shougai-kikan", "kodomo-katei")
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = []
+    for area in master_data.AREAS:
+        logins.append(DemoLogin(f"cw_{area.code}", Role.CASEWORKER, area.code))
+        logins.append(DemoLogin(f"coord_{area.code}", Role.COORDINATOR, area.code))
+    for code in [f"houkatsu-{area.code}" for area in master_data.AREAS] + list(DEMO_AGENCY_STAFF):
+        logins.append(DemoLogin(f"agency_{code.replace('-', '_')}", Role.AGENCY, code))
+    logins.append(DemoLogin("manager", Role.MANAGER))
+    logins.append(DemoLogin("auditor", Role.AUDITOR))
+    return logins
+
+
+# --- invented people -----------------------------------------------------------------------------
+
+SURNAMES = (
+    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"), ("山田", "ヤマダ"), ("佐々木", "ササキ"), ("山口", "ヤマグチ"), ("松本", "マツモト"),
+    ("井上", "イノウエ"), ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"), ("阿部", "アベ"),
+    ("石川", "イシカワ"), ("山下", "ヤマシタ"), ("中島", "ナカジマ"), ("石井", "イシイ"), ("小川", "オガワ"),
+    ("前田", "マエダ"), ("岡田", "オカダ"), ("長谷川", "ハセガワ"), ("藤田", "フジタ"), ("後藤", "ゴトウ"),
+    ("近藤", "コンドウ"), ("村上", "ムラカミ"), ("遠藤", "エンドウ"), ("青木", "アオキ"), ("坂本", "サカモト"),
+)
+GIVEN_NAMES = {
+    Sex.FEMALE: (
+        ("花子", "ハナコ"), ("陽子", "ヨウコ"), ("恵子", "ケイコ"), ("美咲", "ミサキ"), ("由美", "ユミ"),
+        ("幸子", "サチコ"), ("直子", "ナオコ"), ("真由美", "マユミ"), ("さくら", "サクラ"), ("結衣", "ユイ"),
+        ("陽菜", "ヒナ"), ("和子", "カズコ"), ("久美子", "クミコ"), ("明美", "アケミ"), ("葵", "アオイ"),
+    ),
+    Sex.MALE: (
+        ("太郎", "タロウ"), ("一郎", "イチロウ"), ("健", "ケン"), ("誠", "マコト"), ("浩", "ヒロシ"),
+        ("大輔", "ダイスケ"), ("翔太", "ショウタ"), ("隆", "タカシ"), ("茂", "シゲル"), ("悠真", "ユウマ"),
+        ("蓮", "レン"), ("勇", "イサム"), ("拓也", "タクヤ"), ("修", "オサム"), ("湊", "ミナト"),
+    ),
+}
+
+# The person at the centre of support: an age range per main issue, and who else tends to live there.
+HOUSEHOLD_SHAPES: dict[str, tuple[tuple[int, int], tuple[str, ...]]] = {
+    IssueTag.P8050: ((45, 58), (Relationship.PARENT, Relationship.PARENT)),
+    IssueTag.DOUBLE_CARE: ((35, 50), (Relationship.CHILD, Relationship.PARENT, Relationship.SPOUSE)),
+    IssueTag.HIKIKOMORI: ((20, 45), (Relationship.PARENT, Relationship.SIBLING)),
+    IssueTag.DEMENTIA: ((75, 92), (Relationship.SPOUSE, Relationship.CHILD)),
+    IssueTag.YOUNG_CARER: ((12, 17), (Relationship.PARENT, Relationship.GRANDPARENT, Relationship.SIBLING)),
+    IssueTag.ABUSE: ((4, 15), (Relationship.PARENT, Relationship.PARENT, Relationship.SIBLING)),
+}
+DEFAULT_SHAPE = ((25, 80), (Relationship.SPOUSE, Relationship.CHILD, Relationship.PARENT, Relationship.SIBLING))
+AGE_OFFSETS = {
+    Relationship.SPOUSE: (-5, 5), Relationship.PARENT: (24, 36), Relationship.CHILD: (-36, -24),
+    Relationship.SIBLING: (-8, 8), Relationship.GRANDPARENT: (48, 62), Relationship.GRANDCHILD: (-62, -48),
+}
+
+MAIN_ISSUE_WEIGHTS = {
+    IssueTag.P8050: 12, IssueTag.DOUBLE_CARE: 6, IssueTag.HIKIKOMORI: 10, IssueTag.POVERTY: 16,
+    IssueTag.ABUSE: 3, IssueTag.DV: 3, IssueTag.DISABILITY: 8, IssueTag.DEMENTIA: 9, IssueTag.YOUNG_CARER: 4,
+    IssueTag.HOARDING: 4, IssueTag.MENTAL_HEALTH: 8, IssueTag.DEBT: 5, IssueTag.HOUSING: 4,
+    IssueTag.EMPLOYMENT: 3, IssueTag.ISOLATION: 4, IssueTag.OTHER: 1,
+}
+# Which kinds of agency a problem tends to bring in.
+ISSUE_AGENCY_KINDS: dict[str, tuple[str, ...]] = {
+    IssueTag.P8050: (AgencyKind.COMPREHENSIVE_CARE, AgencyKind.SELF_RELIANCE),
+    IssueTag.DOUBLE_CARE: (AgencyKind.COMPREHENSIVE_CARE, AgencyKind.CHILD_FAMILY),
+    IssueTag.HIKIKOMORI: (AgencyKind.SELF_RELIANCE, AgencyKind.DISABILITY),
+    IssueTag.POVERTY: (AgencyKind.SELF_RELIANCE, AgencyKind.CITY_OFFICE),
+    IssueTag.ABUSE: (AgencyKind.CHILD_FAMILY, AgencyKind.CITY_OFFICE, AgencyKind.COMPREHENSIVE_CARE),
+    IssueTag.DV: (AgencyKind.CITY_OFFICE, AgencyKind.CHILD_FAMILY),
+    IssueTag.DISABILITY: (AgencyKind.DISABILITY, AgencyKind.SOCIAL_WELFARE_CORP),
+    IssueTag.DEMENTIA: (AgencyKind.COMPREHENSIVE_CARE,),
+    IssueTag.YOUNG_CARER: (AgencyKind.CHILD_FAMILY, AgencyKind.COMPREHENSIVE_CARE),
+    IssueTag.HOARDING: (AgencyKind.COMPREHENSIVE_CARE, AgencyKind.CITY_OFFICE),
+    IssueTag.MENTAL_HEALTH: (AgencyKind.DISABILITY, AgencyKind.CITY_OFFICE),
+    IssueTag.DEBT: (AgencyKind.SELF_RELIANCE,),
+    IssueTag.HOUSING: (AgencyKind.SELF_RELIANCE, AgencyKind.SOCIAL_WELFARE_CORP, AgencyKind.CITY_OFFICE),
+    IssueTag.EMPLOYMENT: (AgencyKind.SELF_RELIANCE, AgencyKind.SOCIAL_WELFARE_CORP),
+    IssueTag.ISOLATION: (AgencyKind.COMPREHENSIVE_CARE, AgencyKind.COUNCIL, AgencyKind.SOCIAL_WELFARE_CORP),
+    IssueTag.OTHER: (AgencyKind.CITY_OFFICE,),
+}
+SUMMARIES = {
+    IssueTag.P8050: "高齢の親と無職の子の二人暮らし。親の入院を機に今後の生活に不安。",
+    IssueTag.DOUBLE_CARE: "子育てと親の介護が重なり、主たる介護者が疲弊している。",
+    IssueTag.HIKIKOMORI: "数年来自宅にひきこもりがち。家族が本人との関わり方に悩んでいる。",
+    IssueTag.POVERTY: "収入が減り家賃と公共料金の滞納が続いている。",
+    IssueTag.ABUSE: "学校から子どもの様子について相談があった。",
+    IssueTag.DV: "配偶者からの暴言が続き、避難先と今後の生活について相談。",
+    IssueTag.DISABILITY: "障害のある家族の支援者が高齢になり、今後の支援体制に不安。",
+    IssueTag.DEMENTIA: "物忘れが進み、金銭管理と服薬管理が難しくなっている。",
+    IssueTag.YOUNG_CARER: "中学生が家族の世話のため欠席がちになっている。",
+    IssueTag.HOARDING: "自宅にごみが溜まり、近隣から心配の声が寄せられた。",
+    IssueTag.MENTAL_HEALTH: "精神的な不調で通院が途切れ、生活リズムが乱れている。",
+    IssueTag.DEBT: "複数の借入れがあり返済の見通しが立たない。",
+    IssueTag.HOUSING: "立ち退きを求められ、転居先が見つからない。",
+    IssueTag.EMPLOYMENT: "離職後、再就職がうまくいかず生活が不安定。",
+    IssueTag.ISOLATION: "身寄りがなく地域とのつながりが途絶えている。",
+    IssueTag.OTHER: "複数の困りごとが重なっている。",
+}
+WISHES = (
+    "今の家で暮らし続けたい。", "家族に負担をかけずに生活したい。", "少しずつ外に出られるようになりたい。",
+    "借金の心配をせずに暮らしたい。", "働いて自分の収入を得たい。", "困ったときに相談できる人がほしい。",
+)
+GOALS = (
+    ("地域の中で安心して暮らし続ける。", "生活リズムを整え、週1回は外出する。"),
+    ("家計を立て直し、安定した生活を送る。", "家計表をつけ、滞納を解消する。"),
+    ("家族それぞれが無理なく暮らせる体制をつくる。", "介護サービスの利用を開始する。"),
+    ("本人の望む形で社会とつながる。", "居場所に月2回参加する。"),
+)
+AGENCY_ROLES = {
+    AgencyKind.COMMUNITY_CENTRE: "支援の方向性と役割分担の調整",
+    AgencyKind.COMPREHENSIVE_CARE: "介護保険サービスの調整と見守り",
+    AgencyKind.DISABILITY: "障害福祉サービスの利用調整",
+    AgencyKind.CHILD_FAMILY: "子どもの見守りと家庭支援",
+    AgencyKind.SELF_RELIANCE: "家計改善支援と就労準備支援",
+    AgencyKind.SOCIAL_WELFARE_CORP: "居場所と社会参加の場の提供",
+    AgencyKind.CITY_OFFICE: "制度利用の手続き支援",
+    AgencyKind.COUNCIL: "地域の見守り体制づくり",
+    AgencyKind.OTHER: "必要に応じた支援",
+}
+FREQUENCIES = ("週1回", "2週に1回", "月1回", "随時")
+
+CLOSURE_WEIGHTS = {
+    ClosureReason.GOAL_ACHIEVED: 45, ClosureReason.HANDED_OVER: 15, ClosureReason.PUBLIC_ASSISTANCE: 10,
+    ClosureReason.MOVED: 10, ClosureReason.DECEASED: 5, ClosureReason.DECLINED: 10, ClosureReason.OTHER: 5,
+}
+
+# Kinds and lengths of activities, with and without partner agencies.
+KINDS_WITH_PARTNER = {
+    ActivityKind.ACCOMPANY: 25, ActivityKind.CONFERENCE: 20, ActivityKind.VISIT: 20, ActivityKind.INTERVIEW: 15,
+    ActivityKind.PHONE: 10, ActivityKind.MAIL: 5, ActivityKind.OTHER: 5,
+}
+KINDS_ALONE = {
+    ActivityKind.VISIT: 30, ActivityKind.PHONE: 30, ActivityKind.OFFICE: 20, ActivityKind.INTERVIEW: 10,
+    ActivityKind.MAIL: 5, ActivityKind.OTHER: 5,
+}
+MINUTES = {
+    ActivityKind.VISIT: (30, 90), ActivityKind.OFFICE: (30, 90), ActivityKind.PHONE: (5, 30),
+    ActivityKind.ACCOMPANY: (60, 180), ActivityKind.INTERVIEW: (30, 90), ActivityKind.CONFERENCE: (45, 120),
+    ActivityKind.MAIL: (5, 20), ActivityKind.OTHER: (10, 60),
+}
+NOTES = {
+    ActivityKind.VISIT: "自宅を訪問し、本人と面談。生活状況と体調を確認した。",
+    ActivityKind.OFFICE: "本人が来所。困りごとの経過を聞き取り、次回の相談日を決めた。",
+    ActivityKind.PHONE: "電話で近況を確認。大きな変化はなし。",
+    ActivityKind.ACCOMPANY: "本人に同行し、手続きの窓口で説明を受けた。",
+    ActivityKind.INTERVIEW: "面談で今後の希望を確認した。",
+    ActivityKind.CONFERENCE: "支援会議で支援の方向性と各機関の役割分担を確認した。",
+    ActivityKind.MAIL: "必要書類を郵送し、記入方法を案内した。",
+    ActivityKind.OTHER: "関係者と情報を整理した。",
+}
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _between(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(days=rng.randint(0, max((end - start).days, 0)))
+
+
+# --- the plan of one household, before anything is written -------------------------------------
+
+
+@dataclass
+class Household:
+    area: Area
+    opened_on: datetime.date
+    main_issue: str
+    issues: list[str]
+    screening: str  # "" while still at intake
+    steps: list[tuple[str, datetime.date]]  # status changes after intake, in order
+    closure_reason: str = ""
+    active_until: datetime.date = datetime.date.max  # last day support work happens
+    plan_on: datetime.date | None = None
+    replan_on: datetime.date | None = None
+    agency_weights: dict[Agency, int] = field(default_factory=dict)
+    case: Case | None = None
+
+
+class DemoBuilder:
+    def __init__(self, *, households: int, seed: int, stdout):
+        self.rng = random.Random(seed)
+        self.count = households
+        self.stdout = stdout
+        self.today = timezone.localdate()
+        self.last_day = self.today - datetime.timedelta(days=1)  # nothing today or later: never in the future
+        self.areas = list(Area.objects.prefetch_related("community_areas").select_related("coordinating_centre"))
+        self.agencies = list(Agency.objects.filter(is_active=True, is_centre=False))
+        logins = {login.username: login for login in demo_logins()}
+        users = {user.username: user for user in User.objects.filter(username__in=logins)}
+        self.caseworkers = {a.code: users[f"cw_{a.code}"] for a in self.areas if f"cw_{a.code}" in users}
+        self.coordinators = {a.code: users[f"coord_{a.code}"] for a in self.areas if f"coord_{a.code}" in users}
+        self.areas = [a for a in self.areas if a.code in self.caseworkers and a.code in self.coordinators]
+        self.status_dates: dict[int, list[datetime.date]] = {}
+
+    # planning ---------------------------------------------------------------------------------
+
+    def plan_household(self) -> Household:
+        rng = self.rng
+        # 田中 is the largest area (its centre's targets are about twice the others').
+        area = rng.choices(self.areas, weights=[2 if a.code == "tanaka" else 1 for a in self.areas])[0]
+        opened_on = _between(rng, EARLIEST_OPENING, self.last_day)
+        main = _weighted(rng, MAIN_ISSUE_WEIGHTS)
+        extra = rng.sample([t for t in IssueTag.values if t != main], k=rng.choice((0, 1, 1, 2, 2, 3)))
+        household = Household(area=area, opened_on=opened_on, main_issue=main, issues=[main, *extra],
+                               screening="", steps=[])
+        self._plan_lifecycle(household)
+        preferred = {kind for tag in household.issues for kind in ISSUE_AGENCY_KINDS[tag]}
+        household.agency_weights = {
+            agency: (6 if agency.kind in preferred else 1)
+            for agency in self.agencies
+            if agency.area_id in (None, area.pk)
+        }
+        return household
+
+    def _plan_lifecycle(self, household: Household) -> None:
+        rng, start = self.rng, household.opened_on
+
+        def day(offset: int) -> datetime.date:
+            return start + datetime.timedelta(days=offset)
+
+        screening = rng.choices(
+            [ScreeningOutcome.PLAN, ScreeningOutcome.LINKED, ScreeningOutcome.INFO_ONLY], weights=[70, 15, 15]
+        )[0]
+        assessed, planned = day(rng.randint(3, 20)), day(rng.randint(21, 45))
+        if screening == ScreeningOutcome.INFO_ONLY:
+            steps, end, reason = [], day(rng.randint(0, 21)), ClosureReason.OTHER
+        elif screening == ScreeningOutcome.LINKED:
+            steps, end, reason = [(CaseStatus.ASSESSMENT, assessed)], day(rng.randint(21, 75)), ClosureReason.HANDED_OVER
+        else:
+            support = planned + datetime.timedelta(days=rng.randint(7, 21))
+            steps = [(CaseStatus.ASSESSMENT, assessed), (CaseStatus.PLANNING, planned), (CaseStatus.SUPPORT, support)]
+            monitoring = support + datetime.timedelta(days=rng.randint(90, 180))
+            steps.append((CaseStatus.MONITORING, monitoring))
+            end = day(rng.randint(150, 1000))
+            reason = _weighted(rng, CLOSURE_WEIGHTS)
+            household.plan_on = planned + datetime.timedelta(days=rng.randint(0, 6))
+            if (end - support).days > 300:
+                household.replan_on = support + datetime.timedelta(days=rng.randint(180, 270))
+        final = CaseStatus.INTERRUPTED if screening == ScreeningOutcome.PLAN and rng.random() < 0.12 else CaseStatus.CLOSED
+        steps = [(status, on) for status, on in steps if on < end and on <= self.last_day]
+        if end <= self.last_day:
+            steps.append((final, end))
+            household.closure_reason = reason if final == CaseStatus.CLOSED else ""
+            household.active_until = end
+        else:
+            household.active_until = self.last_day
+        household.steps = steps
+        if household.plan_on and (household.plan_on > household.active_until or not any(
+            s == CaseStatus.PLANNING for s, _on in steps
+        )):
+            household.plan_on = None
+        if household.replan_on and (household.plan_on is None or household.replan_on > household.active_until):
+            household.replan_on = None
+        # The screening outcome is known once the case leaves intake.
+        household.screening = screening if steps else ""
+
+    # writing ----------------------------------------------------------------------------------
+
+    def _person(self, sex: str) -> tuple[str, str]:
+        return self.rng.choice(GIVEN_NAMES[sex])
+
+    def _birth_date(self, age: int, on: datetime.date) -> datetime.date:
+        return datetime.date(on.year - age, 1, 1) + datetime.timedelta(days=self.rng.randint(0, 364))
+
+    def write_household(self, household: Household) -> None:
+        rng, area = self.rng, household.area
+        caseworker = self.caseworkers[area.code]
+        surname, surname_kana = rng.choice(SURNAMES)
+        (low, high), relatives = HOUSEHOLD_SHAPES.get(household.main_issue, DEFAULT_SHAPE)
+        age = rng.randint(low, high)
+        sex = rng.choice((Sex.FEMALE, Sex.MALE))
+        given, given_kana = self._person(sex)
+        community = rng.choice(list(area.community_areas.all()) or [None])
+        town = community.name.split("コミュニティエリア")[0] if community else "本町"
+        source = _weighted(rng, {s: w for s, w in zip(ReferralSource.values, (25, 20, 35, 10, 10), strict=True)})
+        referral_agency = (
+            rng.choices(list(household.agency_weights), weights=list(household.agency_weights.values()))[0]
+            if source == ReferralSource.AGENCY and household.agency_weights else None
+        )
+        case = services.case_open(
+            opened_by=caseworker,
+            area=area,
+            household_name=f"{surname} {given}",
+            household_name_kana=f"{surname_kana} {given_kana}",
+            issues=household.issues,
+            main_issue=household.main_issue,
+            opened_on=household.opened_on,
+            lead_caseworker=caseworker,
+            community_area=community,
+            address=f"デモ市{town}{rng.randint(1, 5)}丁目{rng.randint(1, 30)}-{rng.randint(1, 20)}",
+            phone=f"000-0000-{rng.randint(0, 9999):04d}" if rng.random() < 0.8 else "",
+            wishes=rng.choice(WISHES),
+            consultation_summary=SUMMARIES[household.main_issue] + "（架空の事例）",
+            contact_method=rng.choice(ContactMethod.values),
+            referral_source=source,
+            referral_agency=referral_agency,
+            urgency=rng.choices(Urgency.values, weights=(30, 50, 20))[0],
+            screening_outcome=household.screening,
+        )
+        household.case = case
+        self._write_members(case, surname=surname, surname_kana=surname_kana, age=age, sex=sex,
+                            given=(given, given_kana), relatives=relatives)
+        dates = [household.opened_on]
+        for status, on in household.steps:
+            if household.plan_on and status == CaseStatus.SUPPORT:
+                self._write_plan(household, household.plan_on)
+            note = "連絡が取れなくなった（所在不明）" if status == CaseStatus.INTERRUPTED else ""
+            services.case_change_status(
+                case=case, changed_by=self.coordinators[area.code] if status == CaseStatus.CLOSED else caseworker,
+                status=status, closure_reason=household.closure_reason if status == CaseStatus.CLOSED else "",
+                note=note, on=on,
+            )
+            dates.append(on)
+        if household.replan_on:
+            self._write_plan(household, household.replan_on)
+        self.status_dates[case.pk] = dates
+
+    def _write_members(self, case: Case, *, surname, surname_kana, age, sex, given, relatives) -> None:
+        rng = self.rng
+        services.member_add(
+            case=case, added_by=case.created_by, name=f"{surname} {given[0]}", name_kana=f"{surname_kana} {given[1]}",
+            birth_date=self._birth_date(age, case.opened_on), sex=sex, relationship=Relationship.SELF,
+            phone=case.phone if rng.random() < 0.5 else "", issues=[case.main_issue], is_central=True,
+        )
+        others = rng.choice((0, 1, 1, 2, 2, 3))
+        for relationship in rng.sample(relatives, k=min(others, len(relatives))):
+            low, high = AGE_OFFSETS[relationship]
+            member_age = age + rng.randint(low, high)
+            if member_age < 0 or member_age > 100:
+                continue
+            member_sex = rng.choice((Sex.FEMALE, Sex.MALE))
+            member_given, member_kana = self._person(member_sex)
+            services.member_add(
+                case=case, added_by=case.created_by, name=f"{surname} {member_given}",
+                name_kana=f"{surname_kana} {member_kana}", birth_date=self._birth_date(member_age, case.opened_on),
+                sex=member_sex, relationship=relationship,
+            )
+
+    def _write_plan(self, household: Household, on: datetime.date) -> None:
+        rng, case = self.rng, household.case
+        long_term, short_term = rng.choice(GOALS)
+        agencies = list(household.agency_weights)
+        chosen = {
+            rng.choices(agencies, weights=list(household.agency_weights.values()))[0]
+            for _ in range(rng.randint(1, 3))
+        } if agencies else set()
+        roles = []
+        if household.area.coordinating_centre:
+            roles.append((household.area.coordinating_centre, AGENCY_ROLES[AgencyKind.COMMUNITY_CENTRE], "随時"))
+        roles += [(agency, AGENCY_ROLES[agency.kind], rng.choice(FREQUENCIES)) for agency in chosen]
+        services.plan_create(
+            case=case, created_by=self.caseworkers[household.area.code], created_on=on, wishes=case.wishes,
+            long_term_goal=long_term, short_term_goal=short_term, review_on=on + datetime.timedelta(days=90),
+            decided_at_meeting_on=on, roles=roles,
+        )
+
+    def backdate_status_history(self) -> None:
+        """Status changes are stamped 'now' by the service; date them when they happened in the story."""
+        changes = list(CaseStatusChange.objects.filter(case_id__in=self.status_dates).order_by("case_id", "id"))
+        by_case: dict[int, list[CaseStatusChange]] = defaultdict(list)
+        for change in changes:
+            by_case[change.case_id].append(change)
+        for case_id, rows in by_case.items():
+            for change, on in zip(rows, self.status_dates[case_id], strict=False):
+                change.changed_at = datetime.datetime.combine(on, datetime.time(17, 0), tzinfo=TOKYO)
+        CaseStatusChange.objects.bulk_update(changes, ["changed_at"], batch_size=500)
+
+    # activities -------------------------------------------------------------------------------
+
+    def activities_per_year(self, fiscal_year: int) -> int:
+        per_300 = ACTIVITIES_PER_YEAR_BASE + ACTIVITIES_PER_YEAR_GROWTH * (fiscal_year - FIRST_FISCAL_YEAR)
+        return round(per_300 * self.count / 300)
+
+    def write_activities(self, households: list[Household]) -> int:
+        """Spread each fiscal year's activities over its months, on cases being supported that day."""
+        rng, written = self.rng, []
+        for fiscal_year in range(FIRST_FISCAL_YEAR, fiscal_year_of_date(self.last_day) + 1):
+            per_month = self.activities_per_year(fiscal_year) / 12
+            for year, month in fiscal_months(fiscal_year):
+                first = datetime.date(year, month, 1)
+                if first > self.last_day:
+                    break
+                last = min(datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1),
+                           self.last_day)
+                share = ((last - first).days + 1) / ((datetime.date(year + month // 12, month % 12 + 1, 1) - first).days)
+                active = [h for h in households if h.opened_on <= last and h.active_until >= first]
+                target = round(per_month * share * rng.uniform(0.85, 1.15))
+                for _ in range(target if active else 0):
+                    on = _between(rng, first, last)
+                    today_active = [h for h in active if h.opened_on <= on <= h.active_until]
+                    if today_active:
+                        written.append(self._write_activity(rng.choice(today_active), on))
+        for activity in rng.sample(written, k=round(len(written) * VOID_SHARE)):
+            services.activity_void(activity=activity, voided_by=activity.staff, reason="重複登録のため取消（デモ）")
+        return len(written)
+
+    def _write_activity(self, household: Household, on: datetime.date) -> Activity:
+        rng, area = self.rng, household.area
+        partners: set[Agency] = set()
+        if household.agency_weights and rng.random() < PARTNER_SHARE:
+            agencies, weights = list(household.agency_weights), list(household.agency_weights.values())
+            for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0]):
+                partners.add(rng.choices(agencies, weights=weights)[0])
+        kind = _weighted(rng, KINDS_WITH_PARTNER if partners else KINDS_ALONE)
+        low, high = MINUTES[kind]
+        when = datetime.datetime.combine(
+            on, datetime.time(rng.randint(9, 17), rng.choice((0, 15, 30, 45))), tzinfo=TOKYO
+        )
+        staff = self.caseworkers[area.code] if rng.random() < 0.7 else self.coordinators[area.code]
+        note = NOTES[kind]
+        if partners:
+            note = f"{'、'.join(sorted(a.name for a in partners))}と連携。{note}"
+        return services.activity_log(
+            case=household.case, logged_by=staff, occurred_at=when, kind=kind,
+            minutes=rng.randint(low, high) // 5 * 5, partner_agencies=partners, note=note,
+        )
+
+    def run(self) -> dict[str, int]:
+        if not self.areas:
+            raise CommandError("No area has its demo caseworker and coordinator; seeding staff failed.")
+        households = sorted((self.plan_household() for _ in range(self.count)), key=lambda h: h.opened_on)
+        for n, household in enumerate(households, start=1):
+            self.write_household(household)
+            if n % 100 == 0:
+                self.stdout.write(f"  {n} households")
+        self.backdate_status_history()
+        activities = self.write_activities(households)
+        return {"households": len(households), "activities": activities}
+
+
+class Command(BaseCommand):
+    help = (
+        "seed_master plus synthetic staff of every role and invented households with support work from "
+        "April 2022 to yesterday. Households are generated only into an empty case table."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=300, help="households to invent (default 300)")
+        parser.add_argument("--seed", type=int, default=2024, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="run even with DEBUG off (the demo accounts share a published password)",
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates accounts whose password is printed below and published; it runs only with "
+                "DEBUG=1 (the demo). Pass --force to seed a non-DEBUG database anyway."
+            )
+        if options["households"] < 0:
+            raise CommandError("--households must be 0 or more.")
+        with transaction.atomic():
+            self.stdout.write("Master data:")
+            write_seed_report(self, master_data_seed())
+            logins = demo_logins()
+            for login in logins:
+                staff_create_or_update(
+                    username=login.username, password=DEMO_PASSWORD, role=login.role,
+                    area_code=login.team if login.role in (Role.CASEWORKER, Role.COORDINATOR) else None,
+                    agency_code=login.team if login.role == Role.AGENCY else None,
+                )
+            self.stdout.write(f"Demo staff: {len(logins)} accounts ready.")
+            existing = Case.objects.count()
+            if existing:
+                self.stdout.write(
+                    f"{existing} cases already exist: no households generated (seed_demo only fills an empty "
+                    "case table, so running it twice changes nothing)."
+                )
+            elif options["households"]:
+                builder = DemoBuilder(households=options["households"], seed=options["seed"], stdout=self.stdout)
+                builder.run()
+                self._write_summary()
+        self._write_logins(logins)
+
+    def _write_summary(self) -> None:
+        self.stdout.write(
+            f"Generated {Case.objects.count()} households with {HouseholdMember.objects.count()} members, "
+            f"{SupportPlan.objects.count()} plans and {Activity.objects.count()} activities:"
+        )
+        fiscal_year = FIRST_FISCAL_YEAR
+        while fiscal_year_bounds(fiscal_year)[0] <= timezone.now():
+            start, end = fiscal_year_bounds(fiscal_year)
+            in_year = Activity.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+            counted = in_year.filter(voided=False, has_partner=True).count()
+            self.stdout.write(
+                f"  {reiwa_label(fiscal_year)}: {in_year.count()} activities, {counted} with partner agencies"
+            )
+            fiscal_year += 1
+
+    def _write_logins(self, logins: list[DemoLogin]) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        width = max(len(login.username) for login in logins)
+        self.stdout.write(f"  {'username':<{width}}  {'role':<12}  area / agency")
+        for login in logins:
+            self.stdout.write(f"  {login.username:<{width}}  {login.role:<12}  {login.team or '-'}")

@@ -1,0 +1,250 @@
+"""Every write to the network: master data seeding and staff accounts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from . import master_data
+from .models import Agency, Area, CommunityArea, Membership, Role, User
+
+# --- master data -----------------------------------------------------------------------------
+
+
+@dataclass
+class SeedCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+SeedReport = dict[str, SeedCounts]  # "what" (e.g. "areas") -> counts
+MasterDataSeeder = Callable[[], SeedReport]
+
+# Apps above network (reports: indicator definitions and the plan's targets) plug their master data in
+# here from their AppConfig.ready(), so `seed_master` loads everything while network imports nothing
+# from them (dependencies point one way).
+_extra_seeders: dict[str, MasterDataSeeder] = {}
+
+
+def master_data_seeder_register(*, name: str, seeder: MasterDataSeeder) -> None:
+    """Add an app's master-data step to `master_data_seed`; registering a name again replaces it."""
+    _extra_seeders[name] = seeder
+
+
+def _upsert(model: type[models.Model], *, code: str, **values) -> tuple[models.Model, str]:
+    """Match by code; create, or refresh only the attributes that differ. Returns (row, outcome)."""
+    row = model.objects.filter(code=code).first()
+    if row is None:
+        return model.objects.create(code=code, **values), "created"
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    if not changed:
+        return row, "unchanged"
+    for name in changed:
+        setattr(row, name, values[name])
+    row.save(update_fields=[name.removesuffix("_id") for name in changed])
+    return row, "updated"
+
+
+def _network_master_data_seed() -> SeedReport:
+    report: SeedReport = {key: SeedCounts() for key in ("areas", "community areas", "centres", "agencies")}
+    areas: dict[str, Area] = {}
+    for seed in master_data.AREAS:
+        area, outcome = _upsert(Area, code=seed.code, name=seed.name, sort_order=seed.sort_order)
+        areas[seed.code] = area
+        centre, centre_outcome = _upsert(
+            Agency, code=seed.centre_code, name=seed.centre_name, kind="community_centre",
+            area_id=area.pk, is_centre=True, commissioned_by_city=True,
+        )
+        report["centres"].add(centre_outcome)
+        if area.coordinating_centre_id != centre.pk:
+            area.coordinating_centre = centre
+            area.save(update_fields=["coordinating_centre"])
+            outcome = "updated" if outcome == "unchanged" else outcome
+        report["areas"].add(outcome)
+    for seed in master_data.COMMUNITY_AREAS:
+        _row, outcome = _upsert(CommunityArea, code=seed.code, name=seed.name, area_id=areas[seed.area].pk)
+        report["community areas"].add(outcome)
+    for seed in master_data.AGENCIES:
+        _row, outcome = _upsert(
+            Agency, code=seed.code, name=seed.name, kind=seed.kind,
+            area_id=areas[seed.area].pk if seed.area else None,
+            commissioned_by_city=seed.commissioned_by_city, is_centre=False,
+        )
+        report["agencies"].add(outcome)
+    return report
+
+
+@transaction.atomic
+def master_data_seed() -> SeedReport:
+    """Load the master data idempotently: rows are matched by code, never deleted, names refreshed.
+
+    Runs network's own step, then every registered app's step, all in one transaction.
+    """
+    report = _network_master_data_seed()
+    for seeder in _extra_seeders.values():
+        report.update(seeder())
+    return report
+
+
+# --- staff accounts --------------------------------------------------------------------------
+
+AREA_GROUP_PREFIX = "area:"
+AGENCY_GROUP_PREFIX = "agency:"
+AREA_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
+TOTP_APP = "django_otp.plugins.otp_totp"
+
+
+def area_group_name(area: Area) -> str:
+    """The group of an area team: object permissions on that area's cases are granted to it."""
+    return f"{AREA_GROUP_PREFIX}{area.code}"
+
+
+def agency_group_name(agency: Agency) -> str:
+    return f"{AGENCY_GROUP_PREFIX}{agency.code}"
+
+
+@dataclass(frozen=True)
+class StaffResult:
+    user: User
+    created: bool
+    membership: Membership
+    groups: list[str] = field(default_factory=list)
+    totp_provisioned: bool = False
+
+
+def _known_codes(queryset) -> str:
+    codes = list(queryset.values_list("code", flat=True)[:41])
+    if not codes:
+        return "none yet (run `manage.py seed_master` or add them in the admin)"
+    return ", ".join(codes[:40]) + (", ..." if len(codes) > 40 else "")
+
+
+def _resolve_team(*, role: str, area_code: str | None, agency_code: str | None) -> tuple[Area | None, Agency | None]:
+    """The area or agency a role belongs to; each role takes exactly what its membership needs."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."})
+    if role in AREA_ROLES:
+        if agency_code:
+            raise ValidationError({"agency": f"A {role} belongs to an area team: give --area, not --agency."})
+        if not area_code:
+            raise ValidationError({"area": f"A {role} needs --area CODE (known areas: {_known_codes(Area.objects)})."})
+        area = Area.objects.filter(code=area_code).first()
+        if area is None:
+            raise ValidationError(
+                {"area": f"Unknown area code {area_code!r}; known areas: {_known_codes(Area.objects)}."}
+            )
+        return area, None
+    if role == Role.AGENCY:
+        if area_code:
+            raise ValidationError({"area": "Agency staff belong to an agency: give --agency, not --area."})
+        if not agency_code:
+            raise ValidationError({"agency": "Agency staff need --agency CODE."})
+        agency = Agency.objects.filter(code=agency_code).first()
+        if agency is None:
+            raise ValidationError(
+                {"agency": f"Unknown agency code {agency_code!r}; known agencies: {_known_codes(Agency.objects)}."}
+            )
+        if not agency.is_active:
+            raise ValidationError({"agency": f"Agency {agency_code!r} is inactive; reactivate it first."})
+        return None, agency
+    if area_code or agency_code:
+        raise ValidationError({"role": f"A {role} works city-wide: give neither --area nor --agency."})
+    return None, None
+
+
+def _totp_key_hex(secret: str) -> str:
+    """A base32 secret (as authenticator apps show it, spaces and case ignored) as django-otp's hex key."""
+    text = "".join(secret.split()).upper().rstrip("=")
+    try:
+        raw = base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError):
+        raise ValidationError({"totp_secret": "The TOTP secret must be base32 (letters A-Z and digits 2-7)."}) from None
+    if not 10 <= len(raw) <= 40:
+        raise ValidationError({"totp_secret": "The TOTP secret must be 16 to 64 base32 characters (80-320 bits)."})
+    return raw.hex()
+
+
+def _check_totp_available() -> None:
+    if not apps.is_installed(TOTP_APP):
+        raise ValidationError(
+            {"totp_secret": f"TOTP provisioning needs the access-control module ({TOTP_APP} in INSTALLED_APPS)."}
+        )
+
+
+def staff_totp_provision(*, user: User, secret: str) -> None:
+    """Give the user one confirmed TOTP device with this secret, replacing their TOTP devices."""
+    key = _totp_key_hex(secret)
+    _check_totp_available()
+    from django_otp.plugins.otp_totp.models import TOTPDevice  # installed only with the access-control module
+
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name="provisioned", key=key, confirmed=True)
+
+
+def staff_groups_sync(*, user: User) -> list[str]:
+    """Put the user in exactly the area-team and agency groups their memberships call for.
+
+    Other groups are left alone. Returns the names of the managed groups the user is now in.
+    """
+    wanted = set()
+    for membership in user.memberships.select_related("area", "agency"):
+        if membership.area_id:
+            wanted.add(area_group_name(membership.area))
+        if membership.agency_id:
+            wanted.add(agency_group_name(membership.agency))
+    managed = user.groups.filter(
+        models.Q(name__startswith=AREA_GROUP_PREFIX) | models.Q(name__startswith=AGENCY_GROUP_PREFIX)
+    )
+    stale = [group for group in managed if group.name not in wanted]
+    if stale:
+        user.groups.remove(*stale)
+    user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in sorted(wanted)))
+    return sorted(wanted)
+
+
+@transaction.atomic
+def staff_create_or_update(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    area_code: str | None = None,
+    agency_code: str | None = None,
+    totp_secret: str | None = None,
+) -> StaffResult:
+    """Create the account or update it: set the password, replace its membership for `role`, sync groups.
+
+    Memberships of the user's other roles are kept. Everything is validated before anything is written.
+    """
+    area, agency = _resolve_team(role=role, area_code=area_code, agency_code=agency_code)
+    if totp_secret is not None:
+        _totp_key_hex(totp_secret)
+        _check_totp_available()
+    User._meta.get_field("username").run_validators(username)
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.save()
+    user.memberships.filter(role=role).delete()
+    membership = Membership.objects.create(user=user, role=role, area=area, agency=agency)
+    groups = staff_groups_sync(user=user)
+    if totp_secret is not None:
+        staff_totp_provision(user=user, secret=totp_secret)
+    return StaffResult(
+        user=user, created=created, membership=membership, groups=groups, totp_provisioned=totp_secret is not None
+    )
