@@ -44,7 +44,9 @@ class TokenObtainSerializer(serializers.Serializer):
         # authenticate() returns None for inactive users too (ModelBackend.user_can_authenticate), and it
         # gets the request so login protection backends (django-axes) see the attempt.
         request = self.context["request"]
-        user = authenticate(getattr(request, "_request", request), username=attrs["username"], password=attrs["password"])
+        user = authenticate(
+            getattr(request, "_request", request), username=attrs["username"], password=attrs["password"]
+        )
         if user is None or not check_second_factor(user=user, otp=attrs["otp"]):
             raise serializers.ValidationError(self.error_messages["invalid_login"], code="authorization")
         attrs["user"] = user

@@ -8,8 +8,9 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION casework_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'casework_auditevent is append-only (% refused)', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'casework_auditevent is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER casework_auditevent_append_only

@@ -91,3 +91,10 @@ def test_token_of_a_deactivated_user_stops_working(anon, db):
 def test_unauthenticated_post_is_401_not_403(anon, area):
     response = anon.post("/api/v1/cases/", {"area": "north"})
     assert response.status_code == 401
+
+
+def test_token_login_records_the_login_time(anon, caseworker):
+    assert caseworker.last_login is None
+    anon.post(TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9"})
+    caseworker.refresh_from_db()
+    assert caseworker.last_login is not None
