@@ -50,8 +50,18 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "number", "area", "status", "household_name", "main_issue", "issues", "urgency", "opened_on",
-            "closed_on", "lead_caseworker", "updated_at",
+            "id",
+            "number",
+            "area",
+            "status",
+            "household_name",
+            "main_issue",
+            "issues",
+            "urgency",
+            "opened_on",
+            "closed_on",
+            "lead_caseworker",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -59,7 +69,17 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 class HouseholdMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = HouseholdMember
-        fields = ["id", "name", "name_kana", "birth_date", "sex", "relationship", "phone", "issues", "is_central"]
+        fields = [
+            "id",
+            "name",
+            "name_kana",
+            "birth_date",
+            "sex",
+            "relationship",
+            "phone",
+            "issues",
+            "is_central",
+        ]
         read_only_fields = fields
 
 
@@ -73,8 +93,18 @@ class CaseDetailSerializer(CaseSummarySerializer):
     class Meta(CaseSummarySerializer.Meta):
         fields = [
             *CaseSummarySerializer.Meta.fields,
-            "household_name_kana", "closure_reason", "phone", "address", "contact_method", "referral_source", "referral_agency",
-            "screening_outcome", "wishes", "consultation_summary", "members", "created_at",
+            "household_name_kana",
+            "closure_reason",
+            "phone",
+            "address",
+            "contact_method",
+            "referral_source",
+            "referral_agency",
+            "screening_outcome",
+            "wishes",
+            "consultation_summary",
+            "members",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -89,8 +119,19 @@ class ActivitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Activity
         fields = [
-            "id", "case", "area", "occurred_at", "kind", "minutes", "staff", "partner_agencies", "note",
-            "voided", "void_reason", "voided_at", "version",
+            "id",
+            "case",
+            "area",
+            "occurred_at",
+            "kind",
+            "minutes",
+            "staff",
+            "partner_agencies",
+            "note",
+            "voided",
+            "void_reason",
+            "voided_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -99,7 +140,9 @@ class ErrorDetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="Missing, or not visible to you (same answer).")
+NOT_FOUND = OpenApiResponse(
+    ErrorDetailSerializer, description="Missing, or not visible to you (same answer)."
+)
 BAD_REQUEST = OpenApiResponse(description='Invalid input: {"field": ["message", ...]}.')
 FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the case but not do this.")
 CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")
@@ -118,7 +161,9 @@ def _agencies(context):
 
 class CaseListQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=100,
+        required=False,
+        allow_blank=True,
+        max_length=100,
         help_text="Exact search: case number, household or member kana, or phone.",
     )
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, allow_blank=True)
@@ -134,7 +179,9 @@ class CaseIntakeFieldsSerializer(serializers.Serializer):
     wishes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     consultation_summary = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     contact_method = serializers.ChoiceField(choices=ContactMethod.choices, required=False, allow_blank=True)
-    referral_source = serializers.ChoiceField(choices=ReferralSource.choices, required=False, allow_blank=True)
+    referral_source = serializers.ChoiceField(
+        choices=ReferralSource.choices, required=False, allow_blank=True
+    )
     referral_agency = CodeField(
         queryset=_agencies, required=False, allow_null=True, help_text="Referring agency's code."
     )
@@ -183,12 +230,16 @@ class CaseUpdateSerializer(CaseIntakeFieldsSerializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({key: [self.error_messages["not_editable"]] for key in unknown})
+                raise serializers.ValidationError(
+                    {key: [self.error_messages["not_editable"]] for key in unknown}
+                )
         return super().to_internal_value(data)
 
     def validate(self, attrs):
         if attrs.get("closure_reason") and attrs.get("status") != CaseStatus.CLOSED:
-            raise serializers.ValidationError({"closure_reason": self.error_messages["reason_without_closing"]})
+            raise serializers.ValidationError(
+                {"closure_reason": self.error_messages["reason_without_closing"]}
+            )
         return attrs
 
 
@@ -200,7 +251,10 @@ class ActivityCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
     minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, default=0)
     partner_agencies = CodeListField(
-        queryset=_agencies, required=False, default=list, allow_empty=True,
+        queryset=_agencies,
+        required=False,
+        default=list,
+        allow_empty=True,
         help_text="Codes of the partner agencies the activity was done together with.",
         error_messages={"unknown": _("Unknown agency code: {codes}")},
     )
@@ -233,7 +287,9 @@ def _require_activity_logging(request, case: Case) -> None:
 
 def _case_created_response(request, case: Case) -> Response:
     location = request.build_absolute_uri(reverse("api-case-detail", kwargs={"case_id": case.pk}))
-    return Response(CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+    return Response(
+        CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+    )
 
 
 class CaseListApi(GenericAPIView):
@@ -242,8 +298,10 @@ class CaseListApi(GenericAPIView):
     serializer_class = CaseSummarySerializer
 
     @extend_schema(
-        operation_id="cases_list", parameters=[CaseListQuerySerializer],
-        responses={200: CaseSummarySerializer(many=True), 400: BAD_REQUEST}, tags=["cases"],
+        operation_id="cases_list",
+        parameters=[CaseListQuerySerializer],
+        responses={200: CaseSummarySerializer(many=True), 400: BAD_REQUEST},
+        tags=["cases"],
     )
     def get(self, request):
         query = CaseListQuerySerializer(data=request.query_params)
@@ -254,8 +312,10 @@ class CaseListApi(GenericAPIView):
         return self.get_paginated_response(CaseSummarySerializer(page, many=True).data)
 
     @extend_schema(
-        operation_id="cases_create", request=CaseCreateSerializer,
-        responses={201: CaseDetailSerializer, 400: BAD_REQUEST}, tags=["cases"],
+        operation_id="cases_create",
+        request=CaseCreateSerializer,
+        responses={201: CaseDetailSerializer, 400: BAD_REQUEST},
+        tags=["cases"],
     )
     def post(self, request):
         serializer = CaseCreateSerializer(data=request.data, context={"request": request})
@@ -269,16 +329,24 @@ class CaseDetailApi(GenericAPIView):
 
     serializer_class = CaseDetailSerializer
 
-    @extend_schema(operation_id="cases_retrieve", responses={200: CaseDetailSerializer, 404: NOT_FOUND},
-                   tags=["cases"])
+    @extend_schema(
+        operation_id="cases_retrieve", responses={200: CaseDetailSerializer, 404: NOT_FOUND}, tags=["cases"]
+    )
     def get(self, request, case_id: int):
         case = _visible_case(request, case_id)
         services.case_record_read(case=case, read_by=request.user)  # every read of personal data is audited
         return Response(CaseDetailSerializer(case).data)
 
     @extend_schema(
-        operation_id="cases_partial_update", request=CaseUpdateSerializer,
-        responses={200: CaseDetailSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        operation_id="cases_partial_update",
+        request=CaseUpdateSerializer,
+        responses={
+            200: CaseDetailSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
         tags=["cases"],
     )
     def patch(self, request, case_id: int):
@@ -294,7 +362,9 @@ class CaseDetailApi(GenericAPIView):
                 case = services.case_update(case=case, updated_by=request.user, **changes)
             if "status" in status_change:
                 services.case_change_status(
-                    case=case, changed_by=request.user, status=status_change["status"],
+                    case=case,
+                    changed_by=request.user,
+                    status=status_change["status"],
                     closure_reason=status_change.get("closure_reason", ""),
                     note=status_change.get("status_note", ""),
                 )
@@ -306,16 +376,21 @@ class CaseActivityListApi(GenericAPIView):
 
     serializer_class = ActivitySerializer
 
-    @extend_schema(operation_id="cases_activities_list",
-                   responses={200: ActivitySerializer(many=True), 404: NOT_FOUND}, tags=["activities"])
+    @extend_schema(
+        operation_id="cases_activities_list",
+        responses={200: ActivitySerializer(many=True), 404: NOT_FOUND},
+        tags=["activities"],
+    )
     def get(self, request, case_id: int):
         case = _visible_case(request, case_id)
         page = self.paginate_queryset(selectors.case_activities(case=case))
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
 
     @extend_schema(
-        operation_id="cases_activities_create", request=ActivityCreateSerializer,
-        responses={201: ActivitySerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}, tags=["activities"],
+        operation_id="cases_activities_create",
+        request=ActivityCreateSerializer,
+        responses={201: ActivitySerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["activities"],
     )
     def post(self, request, case_id: int):
         case = _visible_case(request, case_id)
@@ -332,7 +407,8 @@ class ActivityVoidApi(GenericAPIView):
     serializer_class = ActivitySerializer
 
     @extend_schema(
-        operation_id="activities_void", request=ActivityVoidSerializer,
+        operation_id="activities_void",
+        request=ActivityVoidSerializer,
         responses={200: ActivitySerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
         tags=["activities"],
     )

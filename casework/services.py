@@ -399,7 +399,7 @@ def _grant(*, case: Case, group=None, user=None, basis: str, granted_by, source_
 def _revoke(grants, *, revoked_by) -> int:
     """End grants; a group loses its permission only when none of its other grants on the case remain."""
     revoked = 0
-    for grant in grants.select_for_update().filter(revoked_at__isnull=True).select_related("group", "case"):
+    for grant in grants.select_for_update(of=("self",)).filter(revoked_at__isnull=True).select_related("group", "case"):
         grant.revoked_at = timezone.now()
         grant.revoked_by = revoked_by
         grant.save(update_fields=["revoked_at", "revoked_by"])

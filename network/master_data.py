@@ -62,12 +62,22 @@ COMMUNITY_AREAS: tuple[CommunityAreaSeed, ...] = tuple(
 # Sample partner agencies (相談支援機関), of every kind the network knows.
 AGENCIES: tuple[AgencySeed, ...] = (
     # 地域包括支援センター: one per area, commissioned by the city (市受託事業).
-    AgencySeed("houkatsu-tanaka", "田中地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "tanaka", True),
-    AgencySeed("houkatsu-nanbu", "南部地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "nanbu", True),
     AgencySeed(
-        "houkatsu-shintomi", "新富地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "shintomi", True
+        "houkatsu-tanaka", "田中地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "tanaka", True
     ),
-    AgencySeed("houkatsu-hokubu", "北部地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "hokubu", True),
+    AgencySeed(
+        "houkatsu-nanbu", "南部地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "nanbu", True
+    ),
+    AgencySeed(
+        "houkatsu-shintomi",
+        "新富地域包括支援センター（デモ）",
+        AgencyKind.COMPREHENSIVE_CARE,
+        "shintomi",
+        True,
+    ),
+    AgencySeed(
+        "houkatsu-hokubu", "北部地域包括支援センター（デモ）", AgencyKind.COMPREHENSIVE_CARE, "hokubu", True
+    ),
     # 障害者相談支援
     AgencySeed("shougai-kikan", "基幹相談支援センター（デモ）", AgencyKind.DISABILITY, None, True),
     AgencySeed("shougai-minami", "南部障害者相談支援事業所（デモ）", AgencyKind.DISABILITY, "nanbu"),

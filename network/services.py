@@ -64,8 +64,13 @@ def _network_master_data_seed() -> SeedReport:
         area, outcome = _upsert(Area, code=seed.code, name=seed.name, sort_order=seed.sort_order)
         areas[seed.code] = area
         centre, centre_outcome = _upsert(
-            Agency, code=seed.centre_code, name=seed.centre_name, kind="community_centre",
-            area_id=area.pk, is_centre=True, commissioned_by_city=True,
+            Agency,
+            code=seed.centre_code,
+            name=seed.centre_name,
+            kind="community_centre",
+            area_id=area.pk,
+            is_centre=True,
+            commissioned_by_city=True,
         )
         report["centres"].add(centre_outcome)
         if area.coordinating_centre_id != centre.pk:
@@ -78,9 +83,13 @@ def _network_master_data_seed() -> SeedReport:
         report["community areas"].add(outcome)
     for seed in master_data.AGENCIES:
         _row, outcome = _upsert(
-            Agency, code=seed.code, name=seed.name, kind=seed.kind,
+            Agency,
+            code=seed.code,
+            name=seed.name,
+            kind=seed.kind,
             area_id=areas[seed.area].pk if seed.area else None,
-            commissioned_by_city=seed.commissioned_by_city, is_centre=False,
+            commissioned_by_city=seed.commissioned_by_city,
+            is_centre=False,
         )
         report["agencies"].add(outcome)
     return report
@@ -131,7 +140,9 @@ def _known_codes(queryset) -> str:
     return ", ".join(codes[:40]) + (", ..." if len(codes) > 40 else "")
 
 
-def _resolve_team(*, role: str, area_code: str | None, agency_code: str | None) -> tuple[Area | None, Agency | None]:
+def _resolve_team(
+    *, role: str, area_code: str | None, agency_code: str | None
+) -> tuple[Area | None, Agency | None]:
     """The area or agency a role belongs to; each role takes exactly what its membership needs."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."})
@@ -139,7 +150,9 @@ def _resolve_team(*, role: str, area_code: str | None, agency_code: str | None) 
         if agency_code:
             raise ValidationError({"agency": f"A {role} belongs to an area team: give --area, not --agency."})
         if not area_code:
-            raise ValidationError({"area": f"A {role} needs --area CODE (known areas: {_known_codes(Area.objects)})."})
+            raise ValidationError(
+                {"area": f"A {role} needs --area CODE (known areas: {_known_codes(Area.objects)})."}
+            )
         area = Area.objects.filter(code=area_code).first()
         if area is None:
             raise ValidationError(
@@ -154,7 +167,9 @@ def _resolve_team(*, role: str, area_code: str | None, agency_code: str | None) 
         agency = Agency.objects.filter(code=agency_code).first()
         if agency is None:
             raise ValidationError(
-                {"agency": f"Unknown agency code {agency_code!r}; known agencies: {_known_codes(Agency.objects)}."}
+                {
+                    "agency": f"Unknown agency code {agency_code!r}; known agencies: {_known_codes(Agency.objects)}."
+                }
             )
         if not agency.is_active:
             raise ValidationError({"agency": f"Agency {agency_code!r} is inactive; reactivate it first."})
@@ -170,16 +185,22 @@ def _totp_key_hex(secret: str) -> str:
     try:
         raw = base64.b32decode(text + "=" * (-len(text) % 8))
     except (binascii.Error, ValueError):
-        raise ValidationError({"totp_secret": "The TOTP secret must be base32 (letters A-Z and digits 2-7)."}) from None
+        raise ValidationError(
+            {"totp_secret": "The TOTP secret must be base32 (letters A-Z and digits 2-7)."}
+        ) from None
     if not 10 <= len(raw) <= 40:
-        raise ValidationError({"totp_secret": "The TOTP secret must be 16 to 64 base32 characters (80-320 bits)."})
+        raise ValidationError(
+            {"totp_secret": "The TOTP secret must be 16 to 64 base32 characters (80-320 bits)."}
+        )
     return raw.hex()
 
 
 def _check_totp_available() -> None:
     if not apps.is_installed(TOTP_APP):
         raise ValidationError(
-            {"totp_secret": f"TOTP provisioning needs the access-control module ({TOTP_APP} in INSTALLED_APPS)."}
+            {
+                "totp_secret": f"TOTP provisioning needs the access-control module ({TOTP_APP} in INSTALLED_APPS)."
+            }
         )
 
 
@@ -246,5 +267,9 @@ def staff_create_or_update(
     if totp_secret is not None:
         staff_totp_provision(user=user, secret=totp_secret)
     return StaffResult(
-        user=user, created=created, membership=membership, groups=groups, totp_provisioned=totp_secret is not None
+        user=user,
+        created=created,
+        membership=membership,
+        groups=groups,
+        totp_provisioned=totp_secret is not None,
     )

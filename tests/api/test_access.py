@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from casework import services
 from casework.models import Activity, AuditEvent, Case, CaseStatus
@@ -16,7 +17,9 @@ def shared_agency_staff(case, caseworker, agency):
     """Staff of an agency the north case is shared with by the person's consent."""
     staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     staff.groups.add(agency_group(agency))
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 1))
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 1)
+    )
     return staff
 
 
@@ -66,11 +69,8 @@ def test_agency_staff_of_another_agency_get_404(client_for, case, shared_agency_
 
 def test_a_break_glass_reader_may_see_but_not_log(client_for, case, db):
     manager = factories.make_staff("manager", role=Role.MANAGER)
-    services.case_break_glass.__wrapped__ if False else None  # noqa: B018 - documentation only
-    from django.contrib.auth.models import Permission
-
     manager.user_permissions.add(Permission.objects.get(codename="break_glass"))
-    manager = type(manager).objects.get(pk=manager.pk)
+    manager = type(manager).objects.get(pk=manager.pk)  # fresh permission cache
     services.case_break_glass(case=case, opened_by=manager, reason="緊急の安否確認のため")
     client = client_for(manager)
 

@@ -15,10 +15,16 @@ def void(activity_id) -> str:
 
 
 def test_log_with_an_offset_is_201_and_answers_in_tokyo_time(api, case, agency):
-    response = api.post(activities(case.pk), {
-        "occurred_at": "2025-01-10T01:30:00Z", "kind": "accompany", "minutes": 90,
-        "partner_agencies": ["houkatsu-n"], "note": "同行支援(架空)",
-    })
+    response = api.post(
+        activities(case.pk),
+        {
+            "occurred_at": "2025-01-10T01:30:00Z",
+            "kind": "accompany",
+            "minutes": 90,
+            "partner_agencies": ["houkatsu-n"],
+            "note": "同行支援(架空)",
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -51,10 +57,14 @@ def test_log_with_a_date_only_is_400(api, case):
 
 
 def test_log_with_an_unknown_agency_is_400(api, case, agency):
-    response = api.post(activities(case.pk), {
-        "occurred_at": "2025-01-10T10:30:00+09:00", "kind": "visit",
-        "partner_agencies": ["houkatsu-n", "no-such-agency"],
-    })
+    response = api.post(
+        activities(case.pk),
+        {
+            "occurred_at": "2025-01-10T10:30:00+09:00",
+            "kind": "visit",
+            "partner_agencies": ["houkatsu-n", "no-such-agency"],
+        },
+    )
 
     assert response.status_code == 400
     errors = response.json()["partner_agencies"]
@@ -70,16 +80,24 @@ def test_log_in_the_future_is_400_from_the_service(api, case):
 
 
 def test_log_on_another_areas_case_is_404(api, other_case):
-    response = api.post(activities(other_case.pk), {"occurred_at": "2025-01-10T10:30:00+09:00", "kind": "visit"})
+    response = api.post(
+        activities(other_case.pk), {"occurred_at": "2025-01-10T10:30:00+09:00", "kind": "visit"}
+    )
     assert response.status_code == 404
     assert not Activity.objects.exists()
 
 
 def test_list_is_paginated_and_newest_first(api, case, caseworker):
     tokyo = datetime.timezone(datetime.timedelta(hours=9))
-    first = factories.log_activity(case, by=caseworker, when=datetime.datetime(2025, 1, 5, 9, 0, tzinfo=tokyo))
-    third = factories.log_activity(case, by=caseworker, when=datetime.datetime(2025, 2, 5, 9, 0, tzinfo=tokyo))
-    second = factories.log_activity(case, by=caseworker, when=datetime.datetime(2025, 1, 20, 9, 0, tzinfo=tokyo))
+    first = factories.log_activity(
+        case, by=caseworker, when=datetime.datetime(2025, 1, 5, 9, 0, tzinfo=tokyo)
+    )
+    third = factories.log_activity(
+        case, by=caseworker, when=datetime.datetime(2025, 2, 5, 9, 0, tzinfo=tokyo)
+    )
+    second = factories.log_activity(
+        case, by=caseworker, when=datetime.datetime(2025, 1, 20, 9, 0, tzinfo=tokyo)
+    )
 
     body = api.get(activities(case.pk)).json()
 

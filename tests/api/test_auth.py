@@ -64,8 +64,14 @@ def test_a_stale_token_header_does_not_block_login(anon, caseworker):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/areas/", "/api/v1/agencies/", "/api/v1/cases/", "/api/v1/cases/1/",
-            "/api/v1/cases/1/activities/"],
+    "url",
+    [
+        "/api/v1/areas/",
+        "/api/v1/agencies/",
+        "/api/v1/cases/",
+        "/api/v1/cases/1/",
+        "/api/v1/cases/1/activities/",
+    ],
 )
 def test_no_token_is_401_with_a_challenge(anon, db, url):
     response = anon.get(url)

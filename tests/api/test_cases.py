@@ -169,8 +169,15 @@ def test_create_by_agency_staff_without_an_area_team_is_400(client_for, area, ag
 
 
 def test_detail_decrypts_personal_data_and_lists_members(api, case, caseworker):
-    member_add(case=case, added_by=caseworker, name="架空 太郎", name_kana="カクウ タロウ",
-               relationship="self", is_central=True, birth_date=datetime.date(1970, 1, 2))
+    member_add(
+        case=case,
+        added_by=caseworker,
+        name="架空 太郎",
+        name_kana="カクウ タロウ",
+        relationship="self",
+        is_central=True,
+        birth_date=datetime.date(1970, 1, 2),
+    )
 
     body = api.get(detail(case.pk)).json()
 
@@ -201,8 +208,9 @@ def test_an_out_of_range_id_is_404(api, case):
 
 
 def test_patch_edits_intake_data(api, case):
-    response = api.patch(detail(case.pk), {"phone": "090-0000-1111", "issues": ["8050", "debt"],
-                                           "referral_source": "minsei"})
+    response = api.patch(
+        detail(case.pk), {"phone": "090-0000-1111", "issues": ["8050", "debt"], "referral_source": "minsei"}
+    )
 
     assert response.status_code == 200
     assert response.json()["phone"] == "090-0000-1111"

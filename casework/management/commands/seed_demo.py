@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +39,7 @@ from casework.models import (
 )
 from network import master_data
 from network.fiscal import TOKYO, fiscal_months, fiscal_year_bounds, fiscal_year_of_date, reiwa_label
+from network.management.commands.create_staff import validation_message
 from network.management.commands.seed_master import write_seed_report
 from network.models import Agency, AgencyKind, Area, Role, User
 from network.services import master_data_seed, staff_create_or_update
@@ -81,25 +83,81 @@ def demo_logins() -> list[DemoLogin]:
 # --- invented people -----------------------------------------------------------------------------
 
 SURNAMES = (
-    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"), ("山田", "ヤマダ"), ("佐々木", "ササキ"), ("山口", "ヤマグチ"), ("松本", "マツモト"),
-    ("井上", "イノウエ"), ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
-    ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"), ("阿部", "アベ"),
-    ("石川", "イシカワ"), ("山下", "ヤマシタ"), ("中島", "ナカジマ"), ("石井", "イシイ"), ("小川", "オガワ"),
-    ("前田", "マエダ"), ("岡田", "オカダ"), ("長谷川", "ハセガワ"), ("藤田", "フジタ"), ("後藤", "ゴトウ"),
-    ("近藤", "コンドウ"), ("村上", "ムラカミ"), ("遠藤", "エンドウ"), ("青木", "アオキ"), ("坂本", "サカモト"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("佐々木", "ササキ"),
+    ("山口", "ヤマグチ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("斎藤", "サイトウ"),
+    ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"),
+    ("森", "モリ"),
+    ("池田", "イケダ"),
+    ("橋本", "ハシモト"),
+    ("阿部", "アベ"),
+    ("石川", "イシカワ"),
+    ("山下", "ヤマシタ"),
+    ("中島", "ナカジマ"),
+    ("石井", "イシイ"),
+    ("小川", "オガワ"),
+    ("前田", "マエダ"),
+    ("岡田", "オカダ"),
+    ("長谷川", "ハセガワ"),
+    ("藤田", "フジタ"),
+    ("後藤", "ゴトウ"),
+    ("近藤", "コンドウ"),
+    ("村上", "ムラカミ"),
+    ("遠藤", "エンドウ"),
+    ("青木", "アオキ"),
+    ("坂本", "サカモト"),
 )
 GIVEN_NAMES = {
     Sex.FEMALE: (
-        ("花子", "ハナコ"), ("陽子", "ヨウコ"), ("恵子", "ケイコ"), ("美咲", "ミサキ"), ("由美", "ユミ"),
-        ("幸子", "サチコ"), ("直子", "ナオコ"), ("真由美", "マユミ"), ("さくら", "サクラ"), ("結衣", "ユイ"),
-        ("陽菜", "ヒナ"), ("和子", "カズコ"), ("久美子", "クミコ"), ("明美", "アケミ"), ("葵", "アオイ"),
+        ("花子", "ハナコ"),
+        ("陽子", "ヨウコ"),
+        ("恵子", "ケイコ"),
+        ("美咲", "ミサキ"),
+        ("由美", "ユミ"),
+        ("幸子", "サチコ"),
+        ("直子", "ナオコ"),
+        ("真由美", "マユミ"),
+        ("さくら", "サクラ"),
+        ("結衣", "ユイ"),
+        ("陽菜", "ヒナ"),
+        ("和子", "カズコ"),
+        ("久美子", "クミコ"),
+        ("明美", "アケミ"),
+        ("葵", "アオイ"),
     ),
     Sex.MALE: (
-        ("太郎", "タロウ"), ("一郎", "イチロウ"), ("健", "ケン"), ("誠", "マコト"), ("浩", "ヒロシ"),
-        ("大輔", "ダイスケ"), ("翔太", "ショウタ"), ("隆", "タカシ"), ("茂", "シゲル"), ("悠真", "ユウマ"),
-        ("蓮", "レン"), ("勇", "イサム"), ("拓也", "タクヤ"), ("修", "オサム"), ("湊", "ミナト"),
+        ("太郎", "タロウ"),
+        ("一郎", "イチロウ"),
+        ("健", "ケン"),
+        ("誠", "マコト"),
+        ("浩", "ヒロシ"),
+        ("大輔", "ダイスケ"),
+        ("翔太", "ショウタ"),
+        ("隆", "タカシ"),
+        ("茂", "シゲル"),
+        ("悠真", "ユウマ"),
+        ("蓮", "レン"),
+        ("勇", "イサム"),
+        ("拓也", "タクヤ"),
+        ("修", "オサム"),
+        ("湊", "ミナト"),
     ),
 }
 
@@ -112,17 +170,36 @@ HOUSEHOLD_SHAPES: dict[str, tuple[tuple[int, int], tuple[str, ...]]] = {
     IssueTag.YOUNG_CARER: ((12, 17), (Relationship.PARENT, Relationship.GRANDPARENT, Relationship.SIBLING)),
     IssueTag.ABUSE: ((4, 15), (Relationship.PARENT, Relationship.PARENT, Relationship.SIBLING)),
 }
-DEFAULT_SHAPE = ((25, 80), (Relationship.SPOUSE, Relationship.CHILD, Relationship.PARENT, Relationship.SIBLING))
+DEFAULT_SHAPE = (
+    (25, 80),
+    (Relationship.SPOUSE, Relationship.CHILD, Relationship.PARENT, Relationship.SIBLING),
+)
 AGE_OFFSETS = {
-    Relationship.SPOUSE: (-5, 5), Relationship.PARENT: (24, 36), Relationship.CHILD: (-36, -24),
-    Relationship.SIBLING: (-8, 8), Relationship.GRANDPARENT: (48, 62), Relationship.GRANDCHILD: (-62, -48),
+    Relationship.SPOUSE: (-5, 5),
+    Relationship.PARENT: (24, 36),
+    Relationship.CHILD: (-36, -24),
+    Relationship.SIBLING: (-8, 8),
+    Relationship.GRANDPARENT: (48, 62),
+    Relationship.GRANDCHILD: (-62, -48),
 }
 
 MAIN_ISSUE_WEIGHTS = {
-    IssueTag.P8050: 12, IssueTag.DOUBLE_CARE: 6, IssueTag.HIKIKOMORI: 10, IssueTag.POVERTY: 16,
-    IssueTag.ABUSE: 3, IssueTag.DV: 3, IssueTag.DISABILITY: 8, IssueTag.DEMENTIA: 9, IssueTag.YOUNG_CARER: 4,
-    IssueTag.HOARDING: 4, IssueTag.MENTAL_HEALTH: 8, IssueTag.DEBT: 5, IssueTag.HOUSING: 4,
-    IssueTag.EMPLOYMENT: 3, IssueTag.ISOLATION: 4, IssueTag.OTHER: 1,
+    IssueTag.P8050: 12,
+    IssueTag.DOUBLE_CARE: 6,
+    IssueTag.HIKIKOMORI: 10,
+    IssueTag.POVERTY: 16,
+    IssueTag.ABUSE: 3,
+    IssueTag.DV: 3,
+    IssueTag.DISABILITY: 8,
+    IssueTag.DEMENTIA: 9,
+    IssueTag.YOUNG_CARER: 4,
+    IssueTag.HOARDING: 4,
+    IssueTag.MENTAL_HEALTH: 8,
+    IssueTag.DEBT: 5,
+    IssueTag.HOUSING: 4,
+    IssueTag.EMPLOYMENT: 3,
+    IssueTag.ISOLATION: 4,
+    IssueTag.OTHER: 1,
 }
 # Which kinds of agency a problem tends to bring in.
 ISSUE_AGENCY_KINDS: dict[str, tuple[str, ...]] = {
@@ -162,8 +239,12 @@ SUMMARIES = {
     IssueTag.OTHER: "複数の困りごとが重なっている。",
 }
 WISHES = (
-    "今の家で暮らし続けたい。", "家族に負担をかけずに生活したい。", "少しずつ外に出られるようになりたい。",
-    "借金の心配をせずに暮らしたい。", "働いて自分の収入を得たい。", "困ったときに相談できる人がほしい。",
+    "今の家で暮らし続けたい。",
+    "家族に負担をかけずに生活したい。",
+    "少しずつ外に出られるようになりたい。",
+    "借金の心配をせずに暮らしたい。",
+    "働いて自分の収入を得たい。",
+    "困ったときに相談できる人がほしい。",
 )
 GOALS = (
     ("地域の中で安心して暮らし続ける。", "生活リズムを整え、週1回は外出する。"),
@@ -184,24 +265,50 @@ AGENCY_ROLES = {
 }
 FREQUENCIES = ("週1回", "2週に1回", "月1回", "随時")
 
+REFERRAL_SOURCE_WEIGHTS = {
+    ReferralSource.SELF: 25,
+    ReferralSource.FAMILY: 20,
+    ReferralSource.AGENCY: 35,
+    ReferralSource.MINSEI: 10,
+    ReferralSource.OUTREACH: 10,
+}
 CLOSURE_WEIGHTS = {
-    ClosureReason.GOAL_ACHIEVED: 45, ClosureReason.HANDED_OVER: 15, ClosureReason.PUBLIC_ASSISTANCE: 10,
-    ClosureReason.MOVED: 10, ClosureReason.DECEASED: 5, ClosureReason.DECLINED: 10, ClosureReason.OTHER: 5,
+    ClosureReason.GOAL_ACHIEVED: 45,
+    ClosureReason.HANDED_OVER: 15,
+    ClosureReason.PUBLIC_ASSISTANCE: 10,
+    ClosureReason.MOVED: 10,
+    ClosureReason.DECEASED: 5,
+    ClosureReason.DECLINED: 10,
+    ClosureReason.OTHER: 5,
 }
 
 # Kinds and lengths of activities, with and without partner agencies.
 KINDS_WITH_PARTNER = {
-    ActivityKind.ACCOMPANY: 25, ActivityKind.CONFERENCE: 20, ActivityKind.VISIT: 20, ActivityKind.INTERVIEW: 15,
-    ActivityKind.PHONE: 10, ActivityKind.MAIL: 5, ActivityKind.OTHER: 5,
+    ActivityKind.ACCOMPANY: 25,
+    ActivityKind.CONFERENCE: 20,
+    ActivityKind.VISIT: 20,
+    ActivityKind.INTERVIEW: 15,
+    ActivityKind.PHONE: 10,
+    ActivityKind.MAIL: 5,
+    ActivityKind.OTHER: 5,
 }
 KINDS_ALONE = {
-    ActivityKind.VISIT: 30, ActivityKind.PHONE: 30, ActivityKind.OFFICE: 20, ActivityKind.INTERVIEW: 10,
-    ActivityKind.MAIL: 5, ActivityKind.OTHER: 5,
+    ActivityKind.VISIT: 30,
+    ActivityKind.PHONE: 30,
+    ActivityKind.OFFICE: 20,
+    ActivityKind.INTERVIEW: 10,
+    ActivityKind.MAIL: 5,
+    ActivityKind.OTHER: 5,
 }
 MINUTES = {
-    ActivityKind.VISIT: (30, 90), ActivityKind.OFFICE: (30, 90), ActivityKind.PHONE: (5, 30),
-    ActivityKind.ACCOMPANY: (60, 180), ActivityKind.INTERVIEW: (30, 90), ActivityKind.CONFERENCE: (45, 120),
-    ActivityKind.MAIL: (5, 20), ActivityKind.OTHER: (10, 60),
+    ActivityKind.VISIT: (30, 90),
+    ActivityKind.OFFICE: (30, 90),
+    ActivityKind.PHONE: (5, 30),
+    ActivityKind.ACCOMPANY: (60, 180),
+    ActivityKind.INTERVIEW: (30, 90),
+    ActivityKind.CONFERENCE: (45, 120),
+    ActivityKind.MAIL: (5, 20),
+    ActivityKind.OTHER: (10, 60),
 }
 NOTES = {
     ActivityKind.VISIT: "自宅を訪問し、本人と面談。生活状況と体調を確認した。",
@@ -249,12 +356,16 @@ class DemoBuilder:
         self.stdout = stdout
         self.today = timezone.localdate()
         self.last_day = self.today - datetime.timedelta(days=1)  # nothing today or later: never in the future
-        self.areas = list(Area.objects.prefetch_related("community_areas").select_related("coordinating_centre"))
+        self.areas = list(
+            Area.objects.prefetch_related("community_areas").select_related("coordinating_centre")
+        )
         self.agencies = list(Agency.objects.filter(is_active=True, is_centre=False))
         logins = {login.username: login for login in demo_logins()}
         users = {user.username: user for user in User.objects.filter(username__in=logins)}
         self.caseworkers = {a.code: users[f"cw_{a.code}"] for a in self.areas if f"cw_{a.code}" in users}
-        self.coordinators = {a.code: users[f"coord_{a.code}"] for a in self.areas if f"coord_{a.code}" in users}
+        self.coordinators = {
+            a.code: users[f"coord_{a.code}"] for a in self.areas if f"coord_{a.code}" in users
+        }
         self.areas = [a for a in self.areas if a.code in self.caseworkers and a.code in self.coordinators]
         self.status_dates: dict[int, list[datetime.date]] = {}
 
@@ -267,8 +378,9 @@ class DemoBuilder:
         opened_on = _between(rng, EARLIEST_OPENING, self.last_day)
         main = _weighted(rng, MAIN_ISSUE_WEIGHTS)
         extra = rng.sample([t for t in IssueTag.values if t != main], k=rng.choice((0, 1, 1, 2, 2, 3)))
-        household = Household(area=area, opened_on=opened_on, main_issue=main, issues=[main, *extra],
-                               screening="", steps=[])
+        household = Household(
+            area=area, opened_on=opened_on, main_issue=main, issues=[main, *extra], screening="", steps=[]
+        )
         self._plan_lifecycle(household)
         preferred = {kind for tag in household.issues for kind in ISSUE_AGENCY_KINDS[tag]}
         household.agency_weights = {
@@ -291,10 +403,18 @@ class DemoBuilder:
         if screening == ScreeningOutcome.INFO_ONLY:
             steps, end, reason = [], day(rng.randint(0, 21)), ClosureReason.OTHER
         elif screening == ScreeningOutcome.LINKED:
-            steps, end, reason = [(CaseStatus.ASSESSMENT, assessed)], day(rng.randint(21, 75)), ClosureReason.HANDED_OVER
+            steps, end, reason = (
+                [(CaseStatus.ASSESSMENT, assessed)],
+                day(rng.randint(21, 75)),
+                ClosureReason.HANDED_OVER,
+            )
         else:
             support = planned + datetime.timedelta(days=rng.randint(7, 21))
-            steps = [(CaseStatus.ASSESSMENT, assessed), (CaseStatus.PLANNING, planned), (CaseStatus.SUPPORT, support)]
+            steps = [
+                (CaseStatus.ASSESSMENT, assessed),
+                (CaseStatus.PLANNING, planned),
+                (CaseStatus.SUPPORT, support),
+            ]
             monitoring = support + datetime.timedelta(days=rng.randint(90, 180))
             steps.append((CaseStatus.MONITORING, monitoring))
             end = day(rng.randint(150, 1000))
@@ -302,7 +422,11 @@ class DemoBuilder:
             household.plan_on = planned + datetime.timedelta(days=rng.randint(0, 6))
             if (end - support).days > 300:
                 household.replan_on = support + datetime.timedelta(days=rng.randint(180, 270))
-        final = CaseStatus.INTERRUPTED if screening == ScreeningOutcome.PLAN and rng.random() < 0.12 else CaseStatus.CLOSED
+        final = (
+            CaseStatus.INTERRUPTED
+            if screening == ScreeningOutcome.PLAN and rng.random() < 0.12
+            else CaseStatus.CLOSED
+        )
         steps = [(status, on) for status, on in steps if on < end and on <= self.last_day]
         if end <= self.last_day:
             steps.append((final, end))
@@ -311,11 +435,14 @@ class DemoBuilder:
         else:
             household.active_until = self.last_day
         household.steps = steps
-        if household.plan_on and (household.plan_on > household.active_until or not any(
-            s == CaseStatus.PLANNING for s, _on in steps
-        )):
+        if household.plan_on and (
+            household.plan_on > household.active_until
+            or not any(s == CaseStatus.PLANNING for s, _on in steps)
+        ):
             household.plan_on = None
-        if household.replan_on and (household.plan_on is None or household.replan_on > household.active_until):
+        if household.replan_on and (
+            household.plan_on is None or household.replan_on > household.active_until
+        ):
             household.replan_on = None
         # The screening outcome is known once the case leaves intake.
         household.screening = screening if steps else ""
@@ -338,10 +465,11 @@ class DemoBuilder:
         given, given_kana = self._person(sex)
         community = rng.choice(list(area.community_areas.all()) or [None])
         town = community.name.split("コミュニティエリア")[0] if community else "本町"
-        source = _weighted(rng, {s: w for s, w in zip(ReferralSource.values, (25, 20, 35, 10, 10), strict=True)})
+        source = _weighted(rng, REFERRAL_SOURCE_WEIGHTS)
         referral_agency = (
             rng.choices(list(household.agency_weights), weights=list(household.agency_weights.values()))[0]
-            if source == ReferralSource.AGENCY and household.agency_weights else None
+            if source == ReferralSource.AGENCY and household.agency_weights
+            else None
         )
         case = services.case_open(
             opened_by=caseworker,
@@ -364,19 +492,29 @@ class DemoBuilder:
             screening_outcome=household.screening,
         )
         household.case = case
-        self._write_members(case, surname=surname, surname_kana=surname_kana, age=age, sex=sex,
-                            given=(given, given_kana), relatives=relatives)
+        self._write_members(
+            case,
+            surname=surname,
+            surname_kana=surname_kana,
+            age=age,
+            sex=sex,
+            given=(given, given_kana),
+            relatives=relatives,
+        )
         dates = [household.opened_on]
         for status, on in household.steps:
-            if household.plan_on and status == CaseStatus.SUPPORT:
-                self._write_plan(household, household.plan_on)
             note = "連絡が取れなくなった（所在不明）" if status == CaseStatus.INTERRUPTED else ""
             services.case_change_status(
-                case=case, changed_by=self.coordinators[area.code] if status == CaseStatus.CLOSED else caseworker,
-                status=status, closure_reason=household.closure_reason if status == CaseStatus.CLOSED else "",
-                note=note, on=on,
+                case=case,
+                changed_by=self.coordinators[area.code] if status == CaseStatus.CLOSED else caseworker,
+                status=status,
+                closure_reason=household.closure_reason if status == CaseStatus.CLOSED else "",
+                note=note,
+                on=on,
             )
             dates.append(on)
+            if status == CaseStatus.PLANNING and household.plan_on:
+                self._write_plan(household, household.plan_on)
         if household.replan_on:
             self._write_plan(household, household.replan_on)
         self.status_dates[case.pk] = dates
@@ -384,9 +522,16 @@ class DemoBuilder:
     def _write_members(self, case: Case, *, surname, surname_kana, age, sex, given, relatives) -> None:
         rng = self.rng
         services.member_add(
-            case=case, added_by=case.created_by, name=f"{surname} {given[0]}", name_kana=f"{surname_kana} {given[1]}",
-            birth_date=self._birth_date(age, case.opened_on), sex=sex, relationship=Relationship.SELF,
-            phone=case.phone if rng.random() < 0.5 else "", issues=[case.main_issue], is_central=True,
+            case=case,
+            added_by=case.created_by,
+            name=f"{surname} {given[0]}",
+            name_kana=f"{surname_kana} {given[1]}",
+            birth_date=self._birth_date(age, case.opened_on),
+            sex=sex,
+            relationship=Relationship.SELF,
+            phone=case.phone if rng.random() < 0.5 else "",
+            issues=[case.main_issue],
+            is_central=True,
         )
         others = rng.choice((0, 1, 1, 2, 2, 3))
         for relationship in rng.sample(relatives, k=min(others, len(relatives))):
@@ -397,32 +542,50 @@ class DemoBuilder:
             member_sex = rng.choice((Sex.FEMALE, Sex.MALE))
             member_given, member_kana = self._person(member_sex)
             services.member_add(
-                case=case, added_by=case.created_by, name=f"{surname} {member_given}",
-                name_kana=f"{surname_kana} {member_kana}", birth_date=self._birth_date(member_age, case.opened_on),
-                sex=member_sex, relationship=relationship,
+                case=case,
+                added_by=case.created_by,
+                name=f"{surname} {member_given}",
+                name_kana=f"{surname_kana} {member_kana}",
+                birth_date=self._birth_date(member_age, case.opened_on),
+                sex=member_sex,
+                relationship=relationship,
             )
 
     def _write_plan(self, household: Household, on: datetime.date) -> None:
         rng, case = self.rng, household.case
         long_term, short_term = rng.choice(GOALS)
         agencies = list(household.agency_weights)
-        chosen = {
-            rng.choices(agencies, weights=list(household.agency_weights.values()))[0]
-            for _ in range(rng.randint(1, 3))
-        } if agencies else set()
+        chosen = (
+            {
+                rng.choices(agencies, weights=list(household.agency_weights.values()))[0]
+                for _ in range(rng.randint(1, 3))
+            }
+            if agencies
+            else set()
+        )
         roles = []
         if household.area.coordinating_centre:
-            roles.append((household.area.coordinating_centre, AGENCY_ROLES[AgencyKind.COMMUNITY_CENTRE], "随時"))
+            roles.append(
+                (household.area.coordinating_centre, AGENCY_ROLES[AgencyKind.COMMUNITY_CENTRE], "随時")
+            )
         roles += [(agency, AGENCY_ROLES[agency.kind], rng.choice(FREQUENCIES)) for agency in chosen]
         services.plan_create(
-            case=case, created_by=self.caseworkers[household.area.code], created_on=on, wishes=case.wishes,
-            long_term_goal=long_term, short_term_goal=short_term, review_on=on + datetime.timedelta(days=90),
-            decided_at_meeting_on=on, roles=roles,
+            case=case,
+            created_by=self.caseworkers[household.area.code],
+            created_on=on,
+            wishes=case.wishes,
+            long_term_goal=long_term,
+            short_term_goal=short_term,
+            review_on=on + datetime.timedelta(days=90),
+            decided_at_meeting_on=on,
+            roles=roles,
         )
 
     def backdate_status_history(self) -> None:
         """Status changes are stamped 'now' by the service; date them when they happened in the story."""
-        changes = list(CaseStatusChange.objects.filter(case_id__in=self.status_dates).order_by("case_id", "id"))
+        changes = list(
+            CaseStatusChange.objects.filter(case_id__in=self.status_dates).order_by("case_id", "id")
+        )
         by_case: dict[int, list[CaseStatusChange]] = defaultdict(list)
         for change in changes:
             by_case[change.case_id].append(change)
@@ -446,9 +609,13 @@ class DemoBuilder:
                 first = datetime.date(year, month, 1)
                 if first > self.last_day:
                     break
-                last = min(datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1),
-                           self.last_day)
-                share = ((last - first).days + 1) / ((datetime.date(year + month // 12, month % 12 + 1, 1) - first).days)
+                last = min(
+                    datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1),
+                    self.last_day,
+                )
+                share = ((last - first).days + 1) / (
+                    (datetime.date(year + month // 12, month % 12 + 1, 1) - first).days
+                )
                 active = [h for h in households if h.opened_on <= last and h.active_until >= first]
                 target = round(per_month * share * rng.uniform(0.85, 1.15))
                 for _ in range(target if active else 0):
@@ -457,7 +624,9 @@ class DemoBuilder:
                     if today_active:
                         written.append(self._write_activity(rng.choice(today_active), on))
         for activity in rng.sample(written, k=round(len(written) * VOID_SHARE)):
-            services.activity_void(activity=activity, voided_by=activity.staff, reason="重複登録のため取消（デモ）")
+            services.activity_void(
+                activity=activity, voided_by=activity.staff, reason="重複登録のため取消（デモ）"
+            )
         return len(written)
 
     def _write_activity(self, household: Household, on: datetime.date) -> Activity:
@@ -477,8 +646,13 @@ class DemoBuilder:
         if partners:
             note = f"{'、'.join(sorted(a.name for a in partners))}と連携。{note}"
         return services.activity_log(
-            case=household.case, logged_by=staff, occurred_at=when, kind=kind,
-            minutes=rng.randint(low, high) // 5 * 5, partner_agencies=partners, note=note,
+            case=household.case,
+            logged_by=staff,
+            occurred_at=when,
+            kind=kind,
+            minutes=rng.randint(low, high) // 5 * 5,
+            partner_agencies=partners,
+            note=note,
         )
 
     def run(self) -> dict[str, int]:
@@ -504,7 +678,8 @@ class Command(BaseCommand):
         parser.add_argument("--households", type=int, default=300, help="households to invent (default 300)")
         parser.add_argument("--seed", type=int, default=2024, help="random seed (same seed, same data)")
         parser.add_argument(
-            "--force", action="store_true",
+            "--force",
+            action="store_true",
             help="run even with DEBUG off (the demo accounts share a published password)",
         )
 
@@ -521,11 +696,18 @@ class Command(BaseCommand):
             write_seed_report(self, master_data_seed())
             logins = demo_logins()
             for login in logins:
-                staff_create_or_update(
-                    username=login.username, password=DEMO_PASSWORD, role=login.role,
-                    area_code=login.team if login.role in (Role.CASEWORKER, Role.COORDINATOR) else None,
-                    agency_code=login.team if login.role == Role.AGENCY else None,
-                )
+                try:
+                    staff_create_or_update(
+                        username=login.username,
+                        password=DEMO_PASSWORD,
+                        role=login.role,
+                        area_code=login.team if login.role in (Role.CASEWORKER, Role.COORDINATOR) else None,
+                        agency_code=login.team if login.role == Role.AGENCY else None,
+                    )
+                except ValidationError as error:
+                    raise CommandError(
+                        f"Demo account {login.username!r}: {validation_message(error)}"
+                    ) from None
             self.stdout.write(f"Demo staff: {len(logins)} accounts ready.")
             existing = Case.objects.count()
             if existing:
@@ -534,7 +716,9 @@ class Command(BaseCommand):
                     "case table, so running it twice changes nothing)."
                 )
             elif options["households"]:
-                builder = DemoBuilder(households=options["households"], seed=options["seed"], stdout=self.stdout)
+                builder = DemoBuilder(
+                    households=options["households"], seed=options["seed"], stdout=self.stdout
+                )
                 builder.run()
                 self._write_summary()
         self._write_logins(logins)

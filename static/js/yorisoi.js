@@ -1,0 +1,134 @@
+/* Yorisoi: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Katakana folded to hiragana, width and case folded: "ﾎｳｶﾂ" finds "ほうかつ" and "ホウカツ".
+  function fold(text) {
+    return (text || "")
+      .normalize("NFKC")
+      .toLowerCase()
+      .replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); })
+      .replace(/\s+/g, "");
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  /* Partner agencies "picked by typing": the <select multiple> stays the real input (and is what
+     works without JavaScript); this adds a search box, matching suggestions and removable chips. */
+  function enhancePicker(select) {
+    if (select.dataset.enhanced) return;
+    select.dataset.enhanced = "1";
+    var inputId = select.id + "-search";
+    var listId = select.id + "-suggestions";
+    var wrap = el("div", { "class": "picker" });
+    var chips = el("ul", { "class": "picker-chips", "aria-live": "polite" });
+    var input = el("input", {
+      type: "search", id: inputId, "class": "picker-input", autocomplete: "off", role: "combobox",
+      "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId,
+      placeholder: select.dataset.placeholder || "", enterkeyhint: "done"
+    });
+    var list = el("ul", { "class": "picker-suggestions", id: listId, role: "listbox" });
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) label.htmlFor = inputId;
+    wrap.append(chips, input, list);
+    select.after(wrap);
+    select.classList.add("picker-native");
+    select.setAttribute("aria-hidden", "true");
+    select.tabIndex = -1;
+
+    var options = Array.prototype.slice.call(select.options);
+    options.forEach(function (o) { o._key = fold(o.text + " " + (o.dataset.search || "")); });
+
+    function renderChips() {
+      chips.replaceChildren();
+      options.filter(function (o) { return o.selected; }).forEach(function (o) {
+        var li = el("li", { "class": "chip selected" });
+        li.append(el("span", {}, o.text));
+        var remove = el("button", { type: "button", "class": "chip-remove",
+          "aria-label": (select.dataset.removeLabel || "Remove") + ": " + o.text }, "×");
+        remove.addEventListener("click", function () { o.selected = false; renderChips(); renderList(); input.focus(); });
+        li.append(remove);
+        chips.append(li);
+      });
+    }
+
+    function pick(option) {
+      option.selected = true;
+      input.value = "";
+      renderChips();
+      renderList();
+      input.focus();
+    }
+
+    function renderList() {
+      list.replaceChildren();
+      var query = fold(input.value);
+      if (!query) { input.setAttribute("aria-expanded", "false"); return; }
+      var matches = options.filter(function (o) { return !o.selected && o._key.indexOf(query) !== -1; }).slice(0, 8);
+      if (!matches.length) {
+        list.append(el("li", { "class": "picker-empty" }, select.dataset.noMatch || ""));
+      }
+      matches.forEach(function (o, i) {
+        var li = el("li", { role: "option", id: listId + "-" + i, "class": "picker-option", tabindex: "-1" }, o.text);
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { pick(o); });
+        li._option = o;
+        list.append(li);
+      });
+      input.setAttribute("aria-expanded", matches.length ? "true" : "false");
+    }
+
+    input.addEventListener("input", renderList);
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        var first = list.querySelector(".picker-option");
+        e.preventDefault(); // never submit the log by accident while picking
+        if (first) pick(first._option);
+      } else if (e.key === "Escape") {
+        input.value = "";
+        renderList();
+      }
+    });
+    renderChips();
+  }
+
+  function setMinutes(button) {
+    var field = button.closest(".field");
+    var input = field && field.querySelector('input[type="number"]');
+    if (input) {
+      input.value = button.dataset.setMinutes;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function enhance(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("select[data-agency-picker]").forEach(enhancePicker);
+  }
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-set-minutes]");
+    if (button) setMinutes(button);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  // Content swapped in by htmx (a fresh quick-log form after saving) is enhanced again.
+  document.addEventListener("htmx:load", function (e) { enhance(e.detail.elt.parentNode || document); });
+
+  // A failed htmx request (404, 500, network) must not fail silently.
+  function showError() {
+    var toast = document.getElementById("toast");
+    if (!toast) return;
+    toast.textContent = document.body.dataset.errorMessage;
+    toast.hidden = false;
+    clearTimeout(showError.timer);
+    showError.timer = setTimeout(function () { toast.hidden = true; }, 6000);
+  }
+  document.addEventListener("htmx:responseError", showError);
+  document.addEventListener("htmx:sendError", showError);
+})();
