@@ -110,7 +110,6 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     occurred_at = AwareDateTimeField(read_only=True)
     staff = serializers.SlugRelatedField(slug_field="username", read_only=True)
     partner_agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -121,7 +120,6 @@ class ActivitySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "case",
-            "area",
             "occurred_at",
             "kind",
             "minutes",
@@ -208,7 +206,8 @@ class CaseCreateSerializer(CaseIntakeFieldsSerializer):
 
 
 class CaseUpdateSerializer(CaseIntakeFieldsSerializer):
-    """PATCH: intake data via case_update; ``status`` (with ``closure_reason`` to close) via case_change_status."""
+    """PATCH: intake data go to case_update; ``status`` (with ``closure_reason`` to close) to
+    case_change_status. Unknown or read-only keys are a 400, never silently ignored."""
 
     household_name = serializers.CharField(required=False, max_length=100)
     household_name_kana = serializers.CharField(required=False, max_length=100)

@@ -49,5 +49,6 @@ def test_no_personal_value_is_stored_in_plaintext(caseworker, area, agency):
     assert case.number in dump  # the dump really contains the case's rows
     for label, value in SECRETS.items():
         assert value not in dump, f"{label} stored in plaintext"
-    for fragment in ("ゆずりは", "みずなら", "ユズリハ", "8765", "1950-01-23"):
+    # Japanese fragments cannot occur by chance in base64 ciphertext; short digit runs could.
+    for fragment in ("ゆずりは", "みずなら", "ユズリハ", "1950-01-23"):
         assert fragment not in dump
