@@ -541,3 +541,19 @@ def case_break_glass(*, case: Case, opened_by, reason: str) -> CaseAccessGrant:
 def case_record_read(*, case: Case, read_by, action: str = AuditAction.CASE_VIEW) -> None:
     """Every read of a case's personal data (page, API, export, print) leaves an audit row."""
     audit.record(actor=read_by, action=action, case=case, obj=case)
+
+
+def staff_access_end(*, user, ended_by=None) -> int:
+    """A deactivated account loses every session and API token at once. Returns sessions ended."""
+    from django.contrib.sessions.models import Session
+    from rest_framework.authtoken.models import Token
+
+    ended = 0
+    user_pk = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == user_pk:
+            session.delete()
+            ended += 1
+    Token.objects.filter(user=user).delete()
+    audit.record(actor=ended_by, action=AuditAction.STAFF_DEACTIVATE, obj=user, changes={"sessions_ended": ended})
+    return ended

@@ -4,7 +4,10 @@ Views only translate HTTP to services and selectors and back. Conventions:
 - a case or activity the user may not see is a 404, exactly like a missing one, on every route;
 - a form that fails (its own checks or a service's ValidationError / StateConflict) is re-rendered with
   the input kept and status 400, for htmx and plain requests alike (htmx is configured to swap 400s);
-- every successful POST without htmx redirects (POST-redirect-GET).
+- every successful POST without htmx redirects (POST-redirect-GET);
+- seeing a case is not enough to change it: the case's area team edits it (members, plan, status), and
+  whoever may log activities logs and voids them (selectors.can_log_activity); others get 403,
+  since they can see the case anyway. Opening the case page is an audited read of personal data.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -81,6 +84,16 @@ def _activity_or_404(request: HttpRequest, case: Case, activity_id: int) -> Acti
     if activity.case_id != case.pk:
         raise Http404
     return activity
+
+
+def _require_case_team(request: HttpRequest, case: Case) -> None:
+    if not selectors.is_on_case_team(user=request.user, case=case):
+        raise PermissionDenied(_("Only the case's area team can change the case."))
+
+
+def _require_activity_logging(request: HttpRequest, case: Case) -> None:
+    if not selectors.can_log_activity(user=request.user, case=case):
+        raise PermissionDenied(_("You may see this case but not record activities on it."))
 
 
 def _timeline_item(case: Case, activity_id: int) -> Activity:
@@ -154,6 +167,8 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
     ))
     context = {
         "case": case,
+        "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),
+        "can_log": selectors.can_log_activity(user=request.user, case=case),
         "members": case.members.all(),
         "current_plan": plans[0] if plans else None,
         "past_plans": plans[1:],
@@ -174,13 +189,16 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
 @staff_login_required
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _render_case_detail(request, _case_or_404(request, case_id))
+    case = _case_or_404(request, case_id)
+    services.case_record_read(case=case, read_by=request.user)  # every read of personal data is audited
+    return _render_case_detail(request, case)
 
 
 @staff_login_required
 @require_POST
 def member_add(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
@@ -197,6 +215,7 @@ def member_add(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
     form, roles = PlanForm(request.POST), plan_role_formset(request.POST)
     if form.is_valid() and roles.is_valid():
         try:
@@ -216,6 +235,7 @@ def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_change_status(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
     form = StatusChangeForm(request.POST, next_statuses=services.TRANSITIONS[case.status])
     if form.is_valid():
         try:
@@ -234,6 +254,7 @@ def case_change_status(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
@@ -255,6 +276,7 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
 def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
     """The quick log. With htmx: the fresh form plus the new entry at the top of the timeline."""
     case = _case_or_404(request, case_id)
+    _require_activity_logging(request, case)
     form = QuickActivityForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -268,7 +290,7 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 if request.htmx:
                     return render(request, "casework/partials/activity_logged.html", {
                         "case": case, "log_form": QuickActivityForm(),
-                        "activity": _timeline_item(case, activity.pk), "just_logged": True,
+                        "activity": _timeline_item(case, activity.pk), "just_logged": True, "can_log": True,
                     })
                 messages.success(request, _("The activity was recorded."))
                 return redirect(_case_url(case, "timeline"))
@@ -282,6 +304,7 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
     """Void with a reason (the row stays, struck through). With htmx: the updated timeline entry."""
     case = _case_or_404(request, case_id)
     activity = _activity_or_404(request, case, activity_id)
+    _require_activity_logging(request, case)
     form = VoidForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -297,10 +320,10 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
             else:
                 if request.htmx:
                     return render(request, "casework/partials/activity_item.html",
-                                  {"case": case, "activity": _timeline_item(case, activity.pk)})
+                                  {"case": case, "activity": _timeline_item(case, activity.pk), "can_log": True})
                 messages.success(request, _("The activity was voided."))
                 return redirect(_case_url(case, f"activity-{activity.pk}"))
-    context = {"case": case, "activity": _timeline_item(case, activity.pk), "void_form": form}
+    context = {"case": case, "activity": _timeline_item(case, activity.pk), "void_form": form, "can_log": True}
     template = "casework/partials/activity_item.html" if request.htmx else "casework/activity_void.html"
     return render(request, template, context, status=status)
 

@@ -5,11 +5,13 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from casework.forms import LoginForm
+from network import views as network_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="casework:case_list", permanent=False)),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/2fa/", network_views.two_factor, name="two_factor"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("casework.urls")),

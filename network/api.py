@@ -5,7 +5,7 @@ Master data is referred to by ``code`` everywhere in the API; ids stay internal.
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth import authenticate, user_logged_in, user_login_failed
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,17 +17,21 @@ from rest_framework.views import APIView
 
 from .models import Agency, AgencyKind, Area
 from .selectors import active_agencies
+from .twofactor import has_confirmed_device, totp_device_for, totp_verify
 
 # --- auth ------------------------------------------------------------------------------------------
 
 
 def check_second_factor(*, user, otp: str) -> bool:
-    """The one place the token login checks a second factor (API.md: ``otp`` for confirmed TOTP devices).
+    """The one place the token login checks a second factor (API.md): users with a confirmed TOTP device
+    must send the current code as ``otp``; a wrong or missing code fails like a wrong password.
 
-    TOTP enrolment is not built yet, so every password-authenticated user passes for now. When it
-    lands: return False if the user has a confirmed device and ``otp`` does not verify against it.
+    This is also what keeps the web's two-factor requirement from being bypassed through the API
+    (RequireTwoFactorMiddleware exempts /api/ because tokens are checked here, at issuance).
     """
-    return True
+    if not has_confirmed_device(user=user):
+        return True
+    return bool(otp) and totp_verify(device=totp_device_for(user=user), token=otp)
 
 
 class TokenObtainSerializer(serializers.Serializer):
@@ -41,14 +45,20 @@ class TokenObtainSerializer(serializers.Serializer):
     }
 
     def validate(self, attrs):
-        # authenticate() returns None for inactive users too (ModelBackend.user_can_authenticate), and it
-        # gets the request so login protection backends (django-axes) see the attempt.
+        # The plain HttpRequest, as django.contrib.auth.login() would see it: login protection (django-axes)
+        # and the audit log hang off the auth signals and read it.
         request = self.context["request"]
-        user = authenticate(
-            getattr(request, "_request", request), username=attrs["username"], password=attrs["password"]
-        )
-        if user is None or not check_second_factor(user=user, otp=attrs["otp"]):
-            raise serializers.ValidationError(self.error_messages["invalid_login"], code="authorization")
+        http_request = getattr(request, "_request", request)
+        # authenticate() returns None for inactive and locked-out users too.
+        user = authenticate(http_request, username=attrs["username"], password=attrs["password"])
+        if user is None:
+            self.fail("invalid_login")
+        if not check_second_factor(user=user, otp=attrs["otp"]):
+            # A wrong code counts as a failed login (lockout, audit) just like a wrong password.
+            user_login_failed.send(
+                sender=__name__, credentials={"username": attrs["username"]}, request=http_request
+            )
+            self.fail("invalid_login")
         attrs["user"] = user
         return attrs
 
@@ -58,7 +68,7 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenObtainApi(APIView):
-    """Exchange username, password (and later the TOTP code) for an API token."""
+    """Exchange username, password (and the current TOTP code, if enrolled) for an API token."""
 
     # No authentication here: a stale token in the header must not turn a login into a 401.
     authentication_classes: list = []

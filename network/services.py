@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from . import master_data
+from .groups import agency_group, agency_group_name, area_group, area_group_name
 from .models import Agency, Area, CommunityArea, Membership, Role, User
 
 # --- master data -----------------------------------------------------------------------------
@@ -109,19 +110,10 @@ def master_data_seed() -> SeedReport:
 
 # --- staff accounts --------------------------------------------------------------------------
 
-AREA_GROUP_PREFIX = "area:"
-AGENCY_GROUP_PREFIX = "agency:"
 AREA_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
 TOTP_APP = "django_otp.plugins.otp_totp"
-
-
-def area_group_name(area: Area) -> str:
-    """The group of an area team: object permissions on that area's cases are granted to it."""
-    return f"{AREA_GROUP_PREFIX}{area.code}"
-
-
-def agency_group_name(agency: Agency) -> str:
-    return f"{AGENCY_GROUP_PREFIX}{agency.code}"
+# The groups staff_groups_sync manages; any other group a user is in is left alone.
+MANAGED_GROUP_PREFIXES = ("area:", "agency:")
 
 
 @dataclass(frozen=True)
@@ -166,10 +158,9 @@ def _resolve_team(
             raise ValidationError({"agency": "Agency staff need --agency CODE."})
         agency = Agency.objects.filter(code=agency_code).first()
         if agency is None:
+            known = _known_codes(Agency.objects)
             raise ValidationError(
-                {
-                    "agency": f"Unknown agency code {agency_code!r}; known agencies: {_known_codes(Agency.objects)}."
-                }
+                {"agency": f"Unknown agency code {agency_code!r}; known agencies: {known}."}
             )
         if not agency.is_active:
             raise ValidationError({"agency": f"Agency {agency_code!r} is inactive; reactivate it first."})
@@ -198,9 +189,7 @@ def _totp_key_hex(secret: str) -> str:
 def _check_totp_available() -> None:
     if not apps.is_installed(TOTP_APP):
         raise ValidationError(
-            {
-                "totp_secret": f"TOTP provisioning needs the access-control module ({TOTP_APP} in INSTALLED_APPS)."
-            }
+            {"totp_secret": f"TOTP provisioning needs the access-control module ({TOTP_APP} not installed)."}
         )
 
 
@@ -219,19 +208,19 @@ def staff_groups_sync(*, user: User) -> list[str]:
 
     Other groups are left alone. Returns the names of the managed groups the user is now in.
     """
-    wanted = set()
+    wanted: dict[str, Group] = {}
     for membership in user.memberships.select_related("area", "agency"):
         if membership.area_id:
-            wanted.add(area_group_name(membership.area))
+            wanted[area_group_name(membership.area)] = area_group(membership.area)
         if membership.agency_id:
-            wanted.add(agency_group_name(membership.agency))
-    managed = user.groups.filter(
-        models.Q(name__startswith=AREA_GROUP_PREFIX) | models.Q(name__startswith=AGENCY_GROUP_PREFIX)
-    )
-    stale = [group for group in managed if group.name not in wanted]
+            wanted[agency_group_name(membership.agency)] = agency_group(membership.agency)
+    managed = models.Q()
+    for prefix in MANAGED_GROUP_PREFIXES:
+        managed |= models.Q(name__startswith=prefix)
+    stale = [group for group in user.groups.filter(managed) if group.name not in wanted]
     if stale:
         user.groups.remove(*stale)
-    user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in sorted(wanted)))
+    user.groups.add(*wanted.values())
     return sorted(wanted)
 
 

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from casework import services
+from casework import audit, services
 from casework.models import (
     Activity,
     ActivityKind,
@@ -636,6 +636,13 @@ class Command(BaseCommand):
             )
         if options["households"] < 0:
             raise CommandError("--households must be 0 or more.")
+        token = audit.set_context(audit.AuditContext(channel="command"))
+        try:
+            self._seed(options)
+        finally:
+            audit.reset_context(token)
+
+    def _seed(self, options) -> None:
         with transaction.atomic():
             self.stdout.write("Master data:")
             write_seed_report(self, master_data_seed())
