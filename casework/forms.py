@@ -50,6 +50,15 @@ def validate_kana(value: str) -> None:
         raise ValidationError(_("Write the reading in hiragana or katakana (e.g. やまだ たろう)."), code="kana")
 
 
+class KanaField(forms.CharField):
+    """ふりがな: normalised first (half-width kana, full-width spaces), then checked to be kana."""
+
+    default_validators = [validate_kana]
+
+    def to_python(self, value):
+        return normalise_kana_input(super().to_python(value))
+
+
 def clean_phone(value: str) -> str:
     """Accepts 090-1234-5678, (03) 1234 5678, full-width digits...; keeps the person's formatting."""
     value = unicodedata.normalize("NFKC", value).strip()
@@ -175,8 +184,8 @@ class CaseIntakeForm(UIForm):
 
     area = forms.ModelChoiceField(label=_("Area"), queryset=None)
     household_name = forms.CharField(label=_("Household name"), max_length=100)
-    household_name_kana = forms.CharField(
-        label=_("Household name (kana)"), max_length=100, validators=[validate_kana],
+    household_name_kana = KanaField(
+        label=_("Household name (kana)"), max_length=100,
         help_text=_("Hiragana or katakana; used to find the household again."),
     )
     phone = forms.CharField(
@@ -218,9 +227,6 @@ class CaseIntakeForm(UIForm):
     def clean_household_name(self) -> str:
         return self.cleaned_data["household_name"].strip()
 
-    def clean_household_name_kana(self) -> str:
-        return normalise_kana_input(self.cleaned_data["household_name_kana"])
-
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
 
@@ -253,7 +259,7 @@ class CaseIntakeForm(UIForm):
 
 class MemberForm(UIForm):
     name = forms.CharField(label=_("Name"), max_length=100)
-    name_kana = forms.CharField(label=_("Name (kana)"), max_length=100, validators=[validate_kana])
+    name_kana = KanaField(label=_("Name (kana)"), max_length=100)
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
     relationship = forms.ChoiceField(label=_("Relationship"))
@@ -267,9 +273,6 @@ class MemberForm(UIForm):
         kwargs.setdefault("prefix", "member")
         super().__init__(*args, **kwargs)
         self.fields["relationship"].choices = _blank("---------") + Relationship.choices
-
-    def clean_name_kana(self) -> str:
-        return normalise_kana_input(self.cleaned_data["name_kana"])
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])

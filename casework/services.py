@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from network.fiscal import fiscal_year_of_date
 from network.groups import agency_group
 from network.models import Agency, Area
+from network.selectors import areas_of
 
 from . import audit, encryption
 from .models import (
@@ -38,7 +39,7 @@ from .models import (
     SupportMeetingRegistration,
     SupportPlan,
 )
-from .selectors import can_manage_sharing
+from .selectors import can_log_activity, can_manage_sharing, is_on_case_team
 
 
 class StateConflict(Exception):
@@ -57,6 +58,17 @@ TRANSITIONS: dict[str, set[str]] = {
     },
     CaseStatus.CLOSED: {CaseStatus.INTAKE, CaseStatus.ASSESSMENT, CaseStatus.SUPPORT},
 }
+
+
+def _require_team(case: Case, user) -> None:
+    """Changes to a case's own record are for its area team (others who may see it get 403)."""
+    if not is_on_case_team(user=user, case=case):
+        raise PermissionDenied(_("Only the case's area team can change this case."))
+
+
+def _require_can_log(case: Case, user) -> None:
+    if not can_log_activity(user=user, case=case):
+        raise PermissionDenied(_("You may read this case but not record activities on it."))
 
 
 def _validate_issues(issues: Sequence[str], main_issue: str) -> list[str]:
@@ -105,6 +117,8 @@ def case_open(
     **intake,
 ) -> Case:
     """相談受付: open a case in an area, numbered within the fiscal year of its opening date."""
+    if not areas_of(user=opened_by).filter(pk=area.pk).exists():
+        raise PermissionDenied(_("You can only open cases in your own area."))
     if not household_name.strip() or not household_name_kana.strip():
         raise ValidationError({"household_name": _("Enter the household name and its kana.")})
     tags = _validate_issues(issues, main_issue)
@@ -141,6 +155,7 @@ CASE_EDITABLE_FIELDS = {
 def case_update(*, case: Case, updated_by, issues: Sequence[str] | None = None, main_issue: str | None = None,
                 **changes) -> Case:
     """Edit intake data. Status and area have their own use cases (case_change_status, referrals)."""
+    _require_team(case, updated_by)
     unknown = set(changes) - CASE_EDITABLE_FIELDS
     if unknown:
         raise ValidationError(_("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -172,6 +187,7 @@ def case_change_status(
     on: datetime.date | None = None,
 ) -> Case:
     """Move a case along its lifecycle; closing needs a reason, reopening keeps all history."""
+    _require_team(case, changed_by)
     case = Case.objects.select_for_update().get(pk=case.pk)
     if status not in CaseStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -233,6 +249,7 @@ def _save_member(member: HouseholdMember) -> HouseholdMember:
 
 @transaction.atomic
 def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
+    _require_team(case, added_by)
     unknown = set(fields) - MEMBER_FIELDS
     if unknown:
         raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -244,6 +261,7 @@ def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
 
 @transaction.atomic
 def member_update(*, member: HouseholdMember, updated_by, **fields) -> HouseholdMember:
+    _require_team(member.case, updated_by)
     unknown = set(fields) - MEMBER_FIELDS
     if unknown:
         raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -265,6 +283,7 @@ def plan_create(
     decided_at_meeting_on: datetime.date | None = None, roles: Iterable[tuple[Agency, str, str]] = (),
 ) -> SupportPlan:
     """プランシート: a new plan version; older plans stay as history."""
+    _require_team(case, created_by)
     plan = SupportPlan(
         case=case, created_on=created_on or timezone.localdate(), wishes=wishes, long_term_goal=long_term_goal,
         short_term_goal=short_term_goal, review_on=review_on, decided_at_meeting_on=decided_at_meeting_on,
@@ -303,6 +322,7 @@ def activity_log(
     partner_agencies: Iterable[Agency] = (), note: str = "", staff=None,
 ) -> Activity:
     """支援経過: record one piece of support. The area is the one holding the case now."""
+    _require_can_log(case, logged_by)
     _validate_activity(occurred_at=occurred_at, kind=kind, minutes=minutes)
     agencies = list(partner_agencies)
     activity = Activity.objects.create(
@@ -322,7 +342,8 @@ def activity_edit(
     minutes: int | None = None, partner_agencies: Iterable[Agency] | None = None, note: str | None = None,
 ) -> Activity:
     """Correct an activity; the version before the edit is kept as a revision."""
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = Activity.objects.select_for_update().select_related("case").get(pk=activity.pk)
+    _require_can_log(activity.case, edited_by)
     if activity.voided:
         raise StateConflict(_("A voided activity cannot be edited."))
     revision = ActivityRevision.objects.create(
@@ -357,7 +378,8 @@ def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
     """Void instead of delete: the row stays visible as voided and counts nowhere."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Give a reason for voiding this activity.")})
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = Activity.objects.select_for_update().select_related("case").get(pk=activity.pk)
+    _require_can_log(activity.case, voided_by)
     if activity.voided:
         raise StateConflict(_("This activity is already voided."))
     activity.voided = True

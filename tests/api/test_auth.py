@@ -1,5 +1,9 @@
 import pytest
+from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
+from network.twofactor import totp_provision
 from tests import factories
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -104,3 +108,78 @@ def test_token_login_records_the_login_time(anon, caseworker):
     anon.post(TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9"})
     caseworker.refresh_from_db()
     assert caseworker.last_login is not None
+
+
+# --- second factor and lockout ---------------------------------------------------------------------
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"
+
+
+def _current_code(user) -> str:
+    from django_otp.oath import totp
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+@pytest.fixture
+def enrolled(caseworker):
+    totp_provision(user=caseworker, secret_base32=TOTP_SECRET)
+    return caseworker
+
+
+def test_enrolled_user_gets_a_token_with_the_current_code(anon, enrolled):
+    response = anon.post(
+        TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9", "otp": _current_code(enrolled)}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("otp", [None, "", "000000"])
+def test_enrolled_user_without_the_right_code_fails_like_a_wrong_password(anon, enrolled, otp):
+    body = {"username": "cw_north", "password": "correct-horse-9"}
+    if otp is not None:
+        body["otp"] = otp
+    wrong_password = anon.post(TOKEN_URL, {"username": "cw_north", "password": "wrong-password"}).json()
+
+    response = anon.post(TOKEN_URL, body)
+
+    assert response.status_code == 400
+    assert response.json() == wrong_password
+    assert not Token.objects.filter(user=enrolled).exists()
+
+
+def test_repeated_failures_lock_the_account_out_of_the_api(anon, caseworker):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        anon.post(TOKEN_URL, {"username": "cw_north", "password": "wrong-password"})
+
+    response = anon.post(TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9"})
+
+    assert response.status_code != 200
+    assert not Token.objects.filter(user=caseworker).exists()
+
+
+def test_wrong_codes_count_towards_the_lockout(anon, enrolled):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        anon.post(TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9", "otp": "000000"})
+
+    response = anon.post(
+        TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9", "otp": _current_code(enrolled)}
+    )
+
+    assert response.status_code != 200
+    assert not Token.objects.filter(user=enrolled).exists()
+
+
+def test_token_logins_and_failures_are_audited_as_api(anon, caseworker):
+    from casework.models import AuditEvent
+
+    anon.post(TOKEN_URL, {"username": "cw_north", "password": "wrong-password"})
+    anon.post(TOKEN_URL, {"username": "cw_north", "password": "correct-horse-9"})
+
+    failed = AuditEvent.objects.get(action="auth.login_failed")
+    assert failed.changes == {"username": "cw_north"}
+    assert failed.channel == "api"
+    login = AuditEvent.objects.get(action="auth.login")
+    assert login.actor == caseworker
+    assert login.channel == "api"

@@ -277,3 +277,14 @@ def test_patch_another_areas_case_is_404(api, other_case):
     assert response.status_code == 404
     other_case.refresh_from_db()
     assert other_case.status == CaseStatus.INTAKE
+
+
+def test_malformed_json_is_400(api, area):
+    response = api.generic("POST", CASES, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail"}
+
+
+def test_only_json_is_accepted(api, area):
+    response = api.post(CASES, new_case_payload(), format="multipart")
+    assert response.status_code == 415

@@ -49,7 +49,7 @@ FIRST_FISCAL_YEAR = 2022  # activities from April 2022 (令和4年度) to yester
 EARLIEST_OPENING = datetime.date(2021, 10, 1)  # some cases were already open when FY2022 began
 # 延件数 shape: activities per fiscal year for 300 households; ~60% have partners, so FY2022 lands
 # near the plan's target of 240 activities with partner agencies.
-ACTIVITIES_PER_YEAR_BASE = 460
+ACTIVITIES_PER_YEAR_BASE = 420
 ACTIVITIES_PER_YEAR_GROWTH = 40
 PARTNER_SHARE = 0.6
 VOID_SHARE = 0.01
@@ -255,6 +255,12 @@ MINUTES = {
     ActivityKind.MAIL: (5, 20),
     ActivityKind.OTHER: (10, 60),
 }
+INTAKE_KINDS = {
+    ContactMethod.OFFICE: ActivityKind.OFFICE,
+    ContactMethod.PHONE: ActivityKind.PHONE,
+    ContactMethod.VISIT: ActivityKind.VISIT,
+    ContactMethod.MAIL: ActivityKind.MAIL,
+}
 NOTES = {
     ActivityKind.VISIT: "自宅を訪問し、本人と面談。生活状況と体調を確認した。",
     ActivityKind.OFFICE: "本人が来所。困りごとの経過を聞き取り、次回の相談日を決めた。",
@@ -288,8 +294,8 @@ class Household:
     steps: list[tuple[str, datetime.date]]  # status changes after intake, in order
     closure_reason: str = ""
     active_until: datetime.date = datetime.date.max  # last day support work happens
-    plan_on: datetime.date | None = None
-    replan_on: datetime.date | None = None
+    contact_method: str = ""
+    referral_agency: Agency | None = None
     agency_weights: dict[Agency, int] = field(default_factory=dict)
     case: Case | None = None
 
@@ -354,19 +360,20 @@ class DemoBuilder:
                 ClosureReason.HANDED_OVER,
             )
         else:
-            support = planned + datetime.timedelta(days=rng.randint(7, 21))
-            steps = [
-                (CaseStatus.ASSESSMENT, assessed),
-                (CaseStatus.PLANNING, planned),
-                (CaseStatus.SUPPORT, support),
-            ]
-            monitoring = support + datetime.timedelta(days=rng.randint(90, 180))
-            steps.append((CaseStatus.MONITORING, monitoring))
+            # プラン作成 → 支援中 → モニタリング, and for long cases a re-plan (再プラン) cycle after that.
             end = day(rng.randint(150, 1000))
             reason = _weighted(rng, CLOSURE_WEIGHTS)
-            household.plan_on = planned + datetime.timedelta(days=rng.randint(0, 6))
-            if (end - support).days > 300:
-                household.replan_on = support + datetime.timedelta(days=rng.randint(180, 270))
+            steps = [(CaseStatus.ASSESSMENT, assessed)]
+            plan_on = planned
+            while plan_on < end:
+                support = plan_on + datetime.timedelta(days=rng.randint(7, 21))
+                monitoring = support + datetime.timedelta(days=rng.randint(90, 180))
+                steps += [
+                    (CaseStatus.PLANNING, plan_on),
+                    (CaseStatus.SUPPORT, support),
+                    (CaseStatus.MONITORING, monitoring),
+                ]
+                plan_on = monitoring + datetime.timedelta(days=rng.randint(60, 240))
         final = (
             CaseStatus.INTERRUPTED
             if screening == ScreeningOutcome.PLAN and rng.random() < 0.12
@@ -380,15 +387,6 @@ class DemoBuilder:
         else:
             household.active_until = self.last_day
         household.steps = steps
-        if household.plan_on and (
-            household.plan_on > household.active_until
-            or not any(s == CaseStatus.PLANNING for s, _on in steps)
-        ):
-            household.plan_on = None
-        if household.replan_on and (
-            household.plan_on is None or household.replan_on > household.active_until
-        ):
-            household.replan_on = None
         # The screening outcome is known once the case leaves intake.
         household.screening = screening if steps else ""
 
@@ -416,6 +414,8 @@ class DemoBuilder:
             if source == ReferralSource.AGENCY and household.agency_weights
             else None
         )
+        household.contact_method = rng.choice(ContactMethod.values)
+        household.referral_agency = referral_agency
         case = services.case_open(
             opened_by=caseworker,
             area=area,
@@ -430,7 +430,7 @@ class DemoBuilder:
             phone=f"000-0000-{rng.randint(0, 9999):04d}" if rng.random() < 0.8 else "",
             wishes=rng.choice(WISHES),
             consultation_summary=SUMMARIES[household.main_issue] + "（架空の事例）",
-            contact_method=rng.choice(ContactMethod.values),
+            contact_method=household.contact_method,
             referral_source=source,
             referral_agency=referral_agency,
             urgency=rng.choices(Urgency.values, weights=(30, 50, 20))[0],
@@ -458,10 +458,8 @@ class DemoBuilder:
                 on=on,
             )
             dates.append(on)
-            if status == CaseStatus.PLANNING and household.plan_on:
-                self._write_plan(household, household.plan_on)
-        if household.replan_on:
-            self._write_plan(household, household.replan_on)
+            if status == CaseStatus.PLANNING:  # the plan is decided at a support meeting that day
+                self._write_plan(household, on)
         self.status_dates[case.pk] = dates
 
     def _write_members(self, case: Case, *, surname, surname_kana, age, sex, given, relatives) -> None:
@@ -546,33 +544,59 @@ class DemoBuilder:
         return round(per_300 * self.count / 300)
 
     def write_activities(self, households: list[Household]) -> int:
-        """Spread each fiscal year's activities over its months, on cases being supported that day."""
-        rng, written = self.rng, []
+        """Each case's intake consultation, then each fiscal year's activities spread over its months on
+        cases being supported that day; written in date order."""
+        rng = self.rng
+        first_day = fiscal_year_bounds(FIRST_FISCAL_YEAR)[0].date()
+        events = [(h.opened_on, h, True) for h in households if first_day <= h.opened_on <= self.last_day]
         for fiscal_year in range(FIRST_FISCAL_YEAR, fiscal_year_of_date(self.last_day) + 1):
             per_month = self.activities_per_year(fiscal_year) / 12
             for year, month in fiscal_months(fiscal_year):
                 first = datetime.date(year, month, 1)
+                next_first = datetime.date(year + month // 12, month % 12 + 1, 1)
                 if first > self.last_day:
                     break
-                last = min(
-                    datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1),
-                    self.last_day,
-                )
-                share = ((last - first).days + 1) / (
-                    (datetime.date(year + month // 12, month % 12 + 1, 1) - first).days
-                )
+                last = min(next_first - datetime.timedelta(days=1), self.last_day)
+                share = ((last - first).days + 1) / (next_first - first).days
                 active = [h for h in households if h.opened_on <= last and h.active_until >= first]
                 target = round(per_month * share * rng.uniform(0.85, 1.15))
                 for _ in range(target if active else 0):
                     on = _between(rng, first, last)
-                    today_active = [h for h in active if h.opened_on <= on <= h.active_until]
-                    if today_active:
-                        written.append(self._write_activity(rng.choice(today_active), on))
+                    supported = [h for h in active if h.opened_on <= on <= h.active_until]
+                    if supported:
+                        events.append((on, rng.choice(supported), False))
+        events.sort(key=lambda event: event[0])
+        written = [
+            self._write_intake(household) if intake else self._write_activity(household, on)
+            for on, household, intake in events
+        ]
         for activity in rng.sample(written, k=round(len(written) * VOID_SHARE)):
             services.activity_void(
                 activity=activity, voided_by=activity.staff, reason="重複登録のため取消（デモ）"
             )
         return len(written)
+
+    def _when(self, on: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(
+            on, datetime.time(self.rng.randint(9, 17), self.rng.choice((0, 15, 30, 45))), tzinfo=TOKYO
+        )
+
+    def _write_intake(self, household: Household) -> Activity:
+        """相談受付: the first consultation, with the referring agency when one brought the case."""
+        kind = INTAKE_KINDS[household.contact_method]
+        partners = [household.referral_agency] if household.referral_agency else []
+        note = "相談受付。困りごとと本人の希望を聞き取った。"
+        if partners:
+            note = f"{partners[0].name}からの紹介で同席。{note}"
+        return services.activity_log(
+            case=household.case,
+            logged_by=self.caseworkers[household.area.code],
+            occurred_at=self._when(household.opened_on),
+            kind=kind,
+            minutes=self.rng.randint(*MINUTES[kind]) // 5 * 5,
+            partner_agencies=partners,
+            note=note,
+        )
 
     def _write_activity(self, household: Household, on: datetime.date) -> Activity:
         rng, area = self.rng, household.area
@@ -582,10 +606,6 @@ class DemoBuilder:
             for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0]):
                 partners.add(rng.choices(agencies, weights=weights)[0])
         kind = _weighted(rng, KINDS_WITH_PARTNER if partners else KINDS_ALONE)
-        low, high = MINUTES[kind]
-        when = datetime.datetime.combine(
-            on, datetime.time(rng.randint(9, 17), rng.choice((0, 15, 30, 45))), tzinfo=TOKYO
-        )
         staff = self.caseworkers[area.code] if rng.random() < 0.7 else self.coordinators[area.code]
         note = NOTES[kind]
         if partners:
@@ -593,9 +613,9 @@ class DemoBuilder:
         return services.activity_log(
             case=household.case,
             logged_by=staff,
-            occurred_at=when,
+            occurred_at=self._when(on),
             kind=kind,
-            minutes=rng.randint(low, high) // 5 * 5,
+            minutes=rng.randint(*MINUTES[kind]) // 5 * 5,
             partner_agencies=partners,
             note=note,
         )

@@ -59,3 +59,15 @@ def test_void_needs_a_reason(case, caseworker):
         services.activity_void(activity=activity, voided_by=caseworker, reason="  ")
     activity.refresh_from_db()
     assert not activity.voided
+
+
+def test_only_those_who_may_log_can_log_edit_or_void(case, caseworker, other_caseworker):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        factories.log_activity(case, by=other_caseworker)
+    activity = factories.log_activity(case, by=caseworker)
+    with pytest.raises(PermissionDenied):
+        services.activity_void(activity=activity, voided_by=other_caseworker, reason="他エリア")
+    with pytest.raises(PermissionDenied):
+        services.activity_edit(activity=activity, edited_by=other_caseworker, minutes=1)

@@ -51,3 +51,21 @@ def test_interrupted_is_a_pause_not_a_closure(case, caseworker):
 def test_only_closed_cases_reopen(case, caseworker):
     with pytest.raises(services.StateConflict):
         services.case_reopen(case=case, reopened_by=caseworker)
+
+
+def test_other_area_cannot_change_the_case(case, other_caseworker):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.case_change_status(case=case, changed_by=other_caseworker, status="assessment")
+    with pytest.raises(PermissionDenied):
+        services.case_update(case=case, updated_by=other_caseworker, phone="000")
+
+
+def test_cases_open_only_in_ones_own_area(caseworker, other_area):
+    from django.core.exceptions import PermissionDenied
+
+    from tests import factories
+
+    with pytest.raises(PermissionDenied):
+        factories.make_case(by=caseworker, area=other_area)

@@ -1,0 +1,204 @@
+"""Key rotation: re-encrypt every encrypted column under the active (first) key of FIELD_ENCRYPTION_KEYS.
+
+Works on raw SQL, table by table in primary-key order, one transaction per batch, so it can stop at any
+point and a re-run picks up where it left off (values already under the active key are skipped). Each
+UPDATE only applies if the stored value is still the one that was read, so a concurrent edit by the
+application (which always writes under the active key) is never overwritten with stale data.
+
+Append-only tables (the audit log) are refused UPDATEs by a PostgreSQL trigger named `*_append_only`
+(casework migration 0004). Re-encrypting does not change what a row says, so for those tables the batch
+lifts the trigger inside its own transaction: ALTER TABLE is transactional and locks the table, so no
+other session ever sees the trigger off. That needs the table owner's role; without it the rotation stops
+at that table with an explanation, after every other table is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError, connections, router, transaction
+
+from . import encryption
+from .fields import EncryptedMixin
+
+DEFAULT_BATCH_SIZE = 500
+APPEND_ONLY_TRIGGER_SUFFIX = "_append_only"
+MAX_REPORTED_FAILURES = 20
+
+
+class RotationError(Exception):
+    """The rotation cannot go on (a configuration or permission problem); nothing half-written remains."""
+
+
+@dataclass(frozen=True)
+class EncryptedColumn:
+    label: str  # "app.Model.field", for people
+    table: str
+    column: str
+    pk_column: str
+    using: str
+
+    @property
+    def context(self) -> str:
+        """The associated data the field encrypts with (EncryptedMixin.encryption_context)."""
+        return f"{self.table}.{self.column}"
+
+
+@dataclass
+class ColumnResult:
+    column: EncryptedColumn
+    scanned: int = 0  # values not under the active key when read
+    rotated: int = 0
+    changed_meanwhile: int = 0  # rewritten by the application between our read and our update
+    failures: list[str] = field(default_factory=list)  # "table pk=…: reason", never a value
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    column: EncryptedColumn
+    last_pk: object
+    rotated: int  # so far, in this column
+
+
+def encrypted_columns() -> list[EncryptedColumn]:
+    """Every concrete encrypted column of every installed model (proxy and unmanaged models excluded)."""
+    columns = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed:
+            continue
+        for model_field in meta.local_concrete_fields:
+            if isinstance(model_field, EncryptedMixin):
+                columns.append(
+                    EncryptedColumn(
+                        label=f"{meta.label}.{model_field.name}",
+                        table=meta.db_table,
+                        column=model_field.column,
+                        pk_column=meta.pk.column,
+                        using=router.db_for_write(model),
+                    )
+                )
+    return sorted(columns, key=lambda c: (c.table, c.column))
+
+
+def _append_only_triggers(column: EncryptedColumn) -> list[str]:
+    connection = connections[column.using]
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+            "AND tgenabled <> 'D' AND tgname LIKE %s",
+            [connection.ops.quote_name(column.table), f"%{APPEND_ONLY_TRIGGER_SUFFIX}"],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _stale_batches(column: EncryptedColumn, *, active_prefix: str, batch_size: int) -> Iterator[list[tuple]]:
+    """(pk, stored value) of values not under the active key, in pk order, batch by batch."""
+    connection = connections[column.using]
+    qn = connection.ops.quote_name
+    table, col, pk = qn(column.table), qn(column.column), qn(column.pk_column)
+    last_pk = None
+    while True:
+        where = f"{col} IS NOT NULL AND {col} <> '' AND SUBSTR({col}, 1, %s) <> %s"
+        params: list = [len(active_prefix), active_prefix]
+        if last_pk is not None:
+            where += f" AND {pk} > %s"
+            params.append(last_pk)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {pk}, {col} FROM {table} WHERE {where} ORDER BY {pk} LIMIT %s",  # noqa: S608 - quoted names
+                [*params, batch_size],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield rows
+        last_pk = rows[-1][0]
+
+
+def rotate_column(
+    column: EncryptedColumn,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Callable[[BatchProgress], None] | None = None,
+) -> ColumnResult:
+    """Re-encrypt one column's values that are not under the active key; one transaction per batch."""
+    ring = encryption.key_ring()
+    active_prefix = f"{encryption.PREFIX}:{ring.active_id}:"
+    connection = connections[column.using]
+    qn = connection.ops.quote_name
+    update = (
+        f"UPDATE {qn(column.table)} SET {qn(column.column)} = %s "  # noqa: S608 - quoted names
+        f"WHERE {qn(column.pk_column)} = %s AND {qn(column.column)} = %s"
+    )
+    triggers = [] if dry_run else _append_only_triggers(column)
+    result = ColumnResult(column=column)
+    for rows in _stale_batches(column, active_prefix=active_prefix, batch_size=batch_size):
+        updates = []
+        for pk, stored in rows:
+            if encryption.key_id_of(stored) == ring.active_id:
+                continue
+            result.scanned += 1
+            try:
+                plaintext = encryption.decrypt(stored, context=column.context)
+            except encryption.DecryptionError as exc:
+                result.failures.append(f"{column.table} pk={pk}: {exc}")
+                continue
+            updates.append((encryption.encrypt(plaintext, context=column.context), pk, stored))
+        if updates and not dry_run:
+            _apply(column, update, updates, triggers, result)
+        if progress:
+            progress(BatchProgress(column=column, last_pk=rows[-1][0], rotated=result.rotated))
+    return result
+
+
+def _apply(column: EncryptedColumn, update: str, updates: list[tuple], triggers: list[str], result) -> None:
+    connection = connections[column.using]
+    qn = connection.ops.quote_name
+    with transaction.atomic(using=column.using), connection.cursor() as cursor:
+        try:
+            for trigger in triggers:
+                cursor.execute(f"ALTER TABLE {qn(column.table)} DISABLE TRIGGER {qn(trigger)}")
+        except DatabaseError as exc:
+            raise RotationError(
+                f"{column.table} is append-only (trigger {', '.join(triggers)}); only the table owner may "
+                f"re-encrypt it. Run rotate_encryption_keys with the owner's DATABASE_URL (the role that ran "
+                f"the migrations) to finish; every other table is already done. ({exc})"
+            ) from exc
+        for params in updates:
+            cursor.execute(update, params)
+            if cursor.rowcount:
+                result.rotated += 1
+            else:
+                result.changed_meanwhile += 1
+        for trigger in triggers:
+            cursor.execute(f"ALTER TABLE {qn(column.table)} ENABLE TRIGGER {qn(trigger)}")
+
+
+def rotate_all(
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Callable[[BatchProgress], None] | None = None,
+    on_column_done: Callable[[ColumnResult], None] | None = None,
+) -> list[ColumnResult]:
+    """Rotate every encrypted column; append-only tables last, so a permission problem there stops
+    the run only after everything else is done."""
+    if settings.FIELD_ENCRYPTION_DISABLED:
+        raise RotationError("FIELD_ENCRYPTION_DISABLED is set: there is nothing to rotate to.")
+    if batch_size < 1:
+        raise RotationError("The batch size must be at least 1.")
+    columns = sorted(encrypted_columns(), key=lambda c: bool(_append_only_triggers(c)))
+    results = []
+    for column in columns:
+        result = rotate_column(column, batch_size=batch_size, dry_run=dry_run, progress=progress)
+        results.append(result)
+        if on_column_done:
+            on_column_done(result)
+    return results

@@ -1,0 +1,103 @@
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+
+from network import services
+from network.models import Membership, Role, User
+
+PASSWORD = "correct-horse-9"
+TOTP_INSTALLED = apps.is_installed(services.TOTP_APP)
+
+
+@pytest.fixture
+def seeded(db):
+    services.master_data_seed()
+
+
+def test_a_caseworker_joins_their_area_team_group(seeded):
+    result = services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER,
+                                             area_code="tanaka")
+
+    assert result.created
+    assert list(result.user.groups.values_list("name", flat=True)) == ["area:tanaka"]
+    assert result.user.check_password(PASSWORD)
+
+
+def test_moving_a_caseworker_replaces_their_membership_and_group(seeded):
+    services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka")
+
+    result = services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER,
+                                             area_code="nanbu")
+
+    assert not result.created
+    assert list(Membership.objects.filter(user=result.user).values_list("area__code", flat=True)) == ["nanbu"]
+    assert list(result.user.groups.values_list("name", flat=True)) == ["area:nanbu"]
+
+
+def test_a_second_role_keeps_the_first_membership(seeded):
+    services.staff_create_or_update(username="both", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka")
+
+    user = services.staff_create_or_update(username="both", password=PASSWORD, role=Role.AGENCY,
+                                           agency_code="jiritsu-soudan").user
+
+    assert set(user.memberships.values_list("role", flat=True)) == {Role.CASEWORKER, Role.AGENCY}
+    assert set(user.groups.values_list("name", flat=True)) == {"area:tanaka", "agency:jiritsu-soudan"}
+
+
+def test_group_sync_leaves_unmanaged_groups_alone(seeded):
+    user = services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER,
+                                           area_code="tanaka").user
+    user.groups.add(Group.objects.create(name="report-editors"), Group.objects.create(name="area:nanbu"))
+
+    services.staff_groups_sync(user=user)
+
+    assert set(user.groups.values_list("name", flat=True)) == {"area:tanaka", "report-editors"}
+
+
+def test_nothing_is_written_when_validation_fails(seeded):
+    with pytest.raises(ValidationError):
+        services.staff_create_or_update(username="new", password="short", role=Role.MANAGER)
+
+    assert not User.objects.filter(username="new").exists()
+
+
+def test_an_invalid_username_is_refused(seeded):
+    with pytest.raises(ValidationError):
+        services.staff_create_or_update(username="no spaces please", password=PASSWORD, role=Role.MANAGER)
+
+
+def test_an_inactive_agency_takes_no_new_staff(seeded):
+    from network.models import Agency
+
+    Agency.objects.filter(code="houjin-aoba").update(is_active=False)
+
+    with pytest.raises(ValidationError, match="inactive"):
+        services.staff_create_or_update(username="a", password=PASSWORD, role=Role.AGENCY, agency_code="houjin-aoba")
+
+
+def test_a_totp_secret_must_be_base32(seeded):
+    with pytest.raises(ValidationError, match="base32"):
+        services.staff_create_or_update(username="m", password=PASSWORD, role=Role.MANAGER, totp_secret="not-b32!")
+
+
+@pytest.mark.skipif(TOTP_INSTALLED, reason="django-otp's TOTP app is installed")
+def test_totp_provisioning_says_what_it_needs_until_otp_is_installed(seeded):
+    with pytest.raises(ValidationError, match="TOTP provisioning needs the access-control module"):
+        services.staff_create_or_update(username="m", password=PASSWORD, role=Role.MANAGER,
+                                        totp_secret="JBSWY3DPEHPK3PXP")
+
+    assert not User.objects.filter(username="m").exists()
+
+
+@pytest.mark.skipif(not TOTP_INSTALLED, reason="needs django_otp.plugins.otp_totp in INSTALLED_APPS")
+def test_totp_provisioning_creates_one_confirmed_device(seeded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for _ in range(2):
+        services.staff_create_or_update(username="m", password=PASSWORD, role=Role.MANAGER,
+                                        totp_secret="jbsw y3dp ehpk 3pxp")
+
+    device = TOTPDevice.objects.get(user__username="m")
+    assert device.confirmed
+    assert device.key == b"Hello!\xde\xad\xbe\xef".hex()
