@@ -1,0 +1,176 @@
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, F
+from django.utils import timezone
+
+from casework.models import Activity, Case, CaseStatus, HouseholdMember
+from network.fiscal import fiscal_year_bounds
+from network.models import Area, Membership, Role, User
+
+HOUSEHOLDS = 20
+
+
+def seed_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--households", str(HOUSEHOLDS), *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEBUG = True
+    return seed_demo()
+
+
+def test_seed_demo_creates_staff_of_every_role(demo):
+    roles = set(Membership.objects.values_list("role", flat=True))
+
+    assert roles == set(Role.values)
+    for area in Area.objects.all():
+        assert Membership.objects.filter(role=Role.CASEWORKER, area=area).exists()
+        assert Membership.objects.filter(role=Role.COORDINATOR, area=area).exists()
+
+
+def test_demo_logins_are_printed_and_work(demo):
+    assert "demo-pass-2024" in demo
+    for username in ("cw_tanaka", "coord_tanaka", "agency_houkatsu_tanaka", "manager", "auditor"):
+        assert username in demo
+        assert User.objects.get(username=username).check_password("demo-pass-2024")
+
+
+def test_seed_demo_creates_the_households_asked_for(demo):
+    assert Case.objects.count() == HOUSEHOLDS
+    assert not Case.objects.annotate(n=Count("members")).filter(n=0).exists()
+    assert HouseholdMember.objects.filter(is_central=True).count() == HOUSEHOLDS
+
+
+def test_demo_activities_include_work_with_partner_agencies(demo):
+    with_partners = Activity.objects.filter(has_partner=True)
+
+    assert Activity.objects.count() > 100
+    assert 0.45 < with_partners.count() / Activity.objects.count() < 0.75
+    assert with_partners.annotate(n=Count("partner_agencies")).filter(n__gt=1).exists()
+
+
+def test_demo_activities_are_never_in_the_future(demo):
+    assert not Activity.objects.filter(occurred_at__gt=timezone.now()).exists()
+    assert not Activity.objects.filter(occurred_at__lt=fiscal_year_bounds(2022)[0]).exists()
+
+
+def test_demo_activities_span_every_fiscal_year_since_2022(demo):
+    current = timezone.localdate().year if timezone.localdate().month >= 4 else timezone.localdate().year - 1
+    for fiscal_year in range(2022, current + 1):
+        start, end = fiscal_year_bounds(fiscal_year)
+        assert Activity.objects.filter(occurred_at__gte=start, occurred_at__lt=end).exists(), fiscal_year
+
+
+def test_demo_activities_carry_their_cases_area(demo):
+    assert not Activity.objects.exclude(area_id=F("case__area_id")).exists()
+
+
+def test_demo_has_partner_matches_the_partner_agencies(demo):
+    activities = Activity.objects.annotate(n=Count("partner_agencies"))
+
+    assert not activities.filter(has_partner=True, n=0).exists()
+    assert not activities.filter(has_partner=False, n__gt=0).exists()
+
+
+def test_demo_activities_happen_while_their_case_is_open(demo):
+    for activity in Activity.objects.select_related("case"):
+        local_day = timezone.localdate(activity.occurred_at)
+        assert local_day >= activity.case.opened_on
+        if activity.case.closed_on:
+            assert local_day <= activity.case.closed_on
+
+
+def test_demo_closed_cases_have_reasons(demo):
+    closed = Case.objects.filter(status=CaseStatus.CLOSED)
+
+    assert closed.exists()
+    assert not closed.filter(closure_reason="").exists()
+    assert not closed.filter(closed_on__isnull=True).exists()
+
+
+def test_demo_status_history_is_dated_in_the_story(demo):
+    case = Case.objects.filter(status=CaseStatus.CLOSED).first()
+    changes = list(case.status_changes.values_list("to_status", "changed_at"))
+
+    assert changes[0][0] == CaseStatus.INTAKE
+    assert timezone.localdate(changes[0][1]) == case.opened_on
+    assert timezone.localdate(changes[-1][1]) == case.closed_on
+    assert [at for _status, at in changes] == sorted(at for _status, at in changes)
+
+
+def test_running_seed_demo_again_adds_no_households(demo):
+    before = (Case.objects.count(), Activity.objects.count())
+
+    out = seed_demo()
+
+    assert (Case.objects.count(), Activity.objects.count()) == before
+    assert "no households generated" in out
+    assert "cw_tanaka" in out
+
+
+def test_seed_demo_is_deterministic_for_a_seed(db, settings):
+    settings.DEBUG = True
+    seed_demo("--seed", "7")
+    first = sorted(Case.objects.values_list("number", "household_name_kana", "status"), key=str)
+    Activity.objects.all().delete()  # raw cleanup is fine in a test
+    from casework.models import AuditEvent, CaseNumberCounter
+
+    AuditEvent.objects.all().delete()
+    Case.objects.all().delete()
+    CaseNumberCounter.objects.all().delete()
+
+    seed_demo("--seed", "7")
+
+    assert sorted(Case.objects.values_list("number", "household_name_kana", "status"), key=str) == first
+
+
+def test_seed_demo_refuses_to_run_without_debug(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed_demo()
+
+    assert not User.objects.filter(username="manager").exists()
+
+
+def test_seed_demo_runs_without_debug_when_forced(db, settings):
+    settings.DEBUG = False
+
+    seed_demo("--force")
+
+    assert Case.objects.count() == HOUSEHOLDS
+
+
+def test_seed_demo_summary_counts_activities_with_partners_per_fiscal_year(demo):
+    start, end = fiscal_year_bounds(2022)
+    counted = Activity.objects.filter(
+        occurred_at__gte=start, occurred_at__lt=end, voided=False, has_partner=True
+    ).count()
+
+    assert f"令和4(2022)年度: " in demo
+    assert f"{counted} with partner agencies" in demo
+
+
+def test_seed_demo_with_no_households_only_seeds_master_data_and_staff(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+
+    call_command("seed_demo", "--households", "0", stdout=out)
+
+    assert Case.objects.count() == 0
+    assert User.objects.filter(username="manager").exists()
+
+
+def test_demo_timeline_uses_local_dates(demo):
+    # an activity's occurred_at is aware and on a weekday-ish office hour in Tokyo
+    activity = Activity.objects.first()
+    local = timezone.localtime(activity.occurred_at)
+    assert 9 <= local.hour <= 17
+    assert local.utcoffset() == datetime.timedelta(hours=9)
