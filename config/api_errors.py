@@ -6,13 +6,15 @@ anything the user may not see. Views let them propagate and this handler turns t
 - ValidationError → 400 ``{"field": ["message", ...]}`` (errors not tied to a field under
   ``non_field_errors``, as DRF's own serializers do);
 - StateConflict → 409 ``{"detail": "..."}``;
+- django's PermissionDenied (a service refusing someone who may see the case) → 403 ``{"detail": "..."}``
+  with the service's message, which says who may do it (DRF's own mapping would drop it);
 - Http404 / ObjectDoesNotExist → 404 with DRF's default body, never the exception's own message, so an
   object the user may not see answers exactly like one that does not exist.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -41,6 +43,10 @@ def exception_handler(exc, context):
     if isinstance(exc, StateConflict):
         set_rollback()
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, PermissionDenied):
+        set_rollback()
+        detail = str(exc) or exceptions.PermissionDenied.default_detail
+        return Response({"detail": detail}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         # Drop the message: "No Case matches the given query." would tell a hidden object from a missing one.
         exc = exceptions.NotFound()

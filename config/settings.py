@@ -271,6 +271,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# 429 with JSON under /api/, this template on the web (the callable renders it).
+AXES_LOCKOUT_CALLABLE = "config.handlers.lockout"
 AXES_VERBOSE = False
 
 # Two-factor (TOTP) is required for these roles; others may enrol.

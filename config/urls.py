@@ -19,3 +19,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# JSON under /api/, the usual pages elsewhere (config/handlers.py).
+handler404 = "config.handlers.page_not_found"
+handler500 = "config.handlers.server_error"

@@ -39,8 +39,9 @@ def test_a_centre_is_chosen_among_centres_only(admin_client, seeded):
 
 
 def test_staff_change_page_shows_memberships_inline(admin_client, seeded):
-    user = services.staff_create_or_update(username="cw", password="correct-horse-9", role=Role.CASEWORKER,
-                                           area_code="tanaka").user
+    user = services.staff_create_or_update(
+        username="cw", password="correct-horse-9", role=Role.CASEWORKER, area_code="tanaka"
+    ).user
 
     response = admin_client.get(reverse("admin:network_user_change", args=[user.pk]))
 
@@ -49,18 +50,29 @@ def test_staff_change_page_shows_memberships_inline(admin_client, seeded):
 
 
 def test_editing_memberships_in_the_admin_syncs_groups(admin_client, seeded):
-    user = services.staff_create_or_update(username="cw", password="correct-horse-9", role=Role.CASEWORKER,
-                                           area_code="tanaka").user
+    user = services.staff_create_or_update(
+        username="cw", password="correct-horse-9", role=Role.CASEWORKER, area_code="tanaka"
+    ).user
     membership = user.memberships.get()
     nanbu = Area.objects.get(code="nanbu")
     url = reverse("admin:network_user_change", args=[user.pk])
     data = {
-        "username": "cw", "first_name": "", "last_name": "", "email": "", "is_active": "on",
-        "date_joined_0": "2026-01-01", "date_joined_1": "09:00:00",
-        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
-        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
-        "memberships-0-id": str(membership.pk), "memberships-0-user": str(user.pk),
-        "memberships-0-role": "coordinator", "memberships-0-area": str(nanbu.pk), "memberships-0-agency": "",
+        "username": "cw",
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "09:00:00",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": str(membership.pk),
+        "memberships-0-user": str(user.pk),
+        "memberships-0-role": "coordinator",
+        "memberships-0-area": str(nanbu.pk),
+        "memberships-0-agency": "",
     }
 
     response = admin_client.post(url, data)
@@ -71,6 +83,8 @@ def test_editing_memberships_in_the_admin_syncs_groups(admin_client, seeded):
 
 def test_no_casework_model_is_in_the_admin():
     """Personal data stays out of the admin (it would bypass the permission filter and the audit)."""
-    registered = [model for model in apps.get_app_config("casework").get_models() if admin.site.is_registered(model)]
+    registered = [
+        model for model in apps.get_app_config("casework").get_models() if admin.site.is_registered(model)
+    ]
 
     assert registered == []

@@ -34,8 +34,12 @@ def test_seed_loads_partner_agencies_of_every_kind(db):
     assert 12 <= partners.count() <= 20
     kinds = set(partners.values_list("kind", flat=True))
     assert {
-        AgencyKind.COMPREHENSIVE_CARE, AgencyKind.DISABILITY, AgencyKind.CHILD_FAMILY, AgencyKind.SELF_RELIANCE,
-        AgencyKind.SOCIAL_WELFARE_CORP, AgencyKind.CITY_OFFICE,
+        AgencyKind.COMPREHENSIVE_CARE,
+        AgencyKind.DISABILITY,
+        AgencyKind.CHILD_FAMILY,
+        AgencyKind.SELF_RELIANCE,
+        AgencyKind.SOCIAL_WELFARE_CORP,
+        AgencyKind.CITY_OFFICE,
     } <= kinds
     assert partners.filter(commissioned_by_city=True).exists()
     # one 地域包括支援センター per area
@@ -46,8 +50,11 @@ def test_seed_loads_partner_agencies_of_every_kind(db):
 def test_seed_names_are_marked_as_demo_placeholders(db):
     services.master_data_seed()
 
-    names = [*Area.objects.values_list("name", flat=True), *Agency.objects.values_list("name", flat=True),
-             *CommunityArea.objects.values_list("name", flat=True)]
+    names = [
+        *Area.objects.values_list("name", flat=True),
+        *Agency.objects.values_list("name", flat=True),
+        *CommunityArea.objects.values_list("name", flat=True),
+    ]
     assert all("デモ" in name for name in names)
 
 

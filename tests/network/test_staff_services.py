@@ -16,8 +16,9 @@ def seeded(db):
 
 
 def test_a_caseworker_joins_their_area_team_group(seeded):
-    result = services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER,
-                                             area_code="tanaka")
+    result = services.staff_create_or_update(
+        username="cw", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka"
+    )
 
     assert result.created
     assert list(result.user.groups.values_list("name", flat=True)) == ["area:tanaka"]
@@ -25,10 +26,13 @@ def test_a_caseworker_joins_their_area_team_group(seeded):
 
 
 def test_moving_a_caseworker_replaces_their_membership_and_group(seeded):
-    services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka")
+    services.staff_create_or_update(
+        username="cw", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka"
+    )
 
-    result = services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER,
-                                             area_code="nanbu")
+    result = services.staff_create_or_update(
+        username="cw", password=PASSWORD, role=Role.CASEWORKER, area_code="nanbu"
+    )
 
     assert not result.created
     assert list(Membership.objects.filter(user=result.user).values_list("area__code", flat=True)) == ["nanbu"]
@@ -36,18 +40,22 @@ def test_moving_a_caseworker_replaces_their_membership_and_group(seeded):
 
 
 def test_a_second_role_keeps_the_first_membership(seeded):
-    services.staff_create_or_update(username="both", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka")
+    services.staff_create_or_update(
+        username="both", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka"
+    )
 
-    user = services.staff_create_or_update(username="both", password=PASSWORD, role=Role.AGENCY,
-                                           agency_code="jiritsu-soudan").user
+    user = services.staff_create_or_update(
+        username="both", password=PASSWORD, role=Role.AGENCY, agency_code="jiritsu-soudan"
+    ).user
 
     assert set(user.memberships.values_list("role", flat=True)) == {Role.CASEWORKER, Role.AGENCY}
     assert set(user.groups.values_list("name", flat=True)) == {"area:tanaka", "agency:jiritsu-soudan"}
 
 
 def test_group_sync_leaves_unmanaged_groups_alone(seeded):
-    user = services.staff_create_or_update(username="cw", password=PASSWORD, role=Role.CASEWORKER,
-                                           area_code="tanaka").user
+    user = services.staff_create_or_update(
+        username="cw", password=PASSWORD, role=Role.CASEWORKER, area_code="tanaka"
+    ).user
     user.groups.add(Group.objects.create(name="report-editors"), Group.objects.create(name="area:nanbu"))
 
     services.staff_groups_sync(user=user)
@@ -73,19 +81,24 @@ def test_an_inactive_agency_takes_no_new_staff(seeded):
     Agency.objects.filter(code="houjin-aoba").update(is_active=False)
 
     with pytest.raises(ValidationError, match="inactive"):
-        services.staff_create_or_update(username="a", password=PASSWORD, role=Role.AGENCY, agency_code="houjin-aoba")
+        services.staff_create_or_update(
+            username="a", password=PASSWORD, role=Role.AGENCY, agency_code="houjin-aoba"
+        )
 
 
 def test_a_totp_secret_must_be_base32(seeded):
     with pytest.raises(ValidationError, match="base32"):
-        services.staff_create_or_update(username="m", password=PASSWORD, role=Role.MANAGER, totp_secret="not-b32!")
+        services.staff_create_or_update(
+            username="m", password=PASSWORD, role=Role.MANAGER, totp_secret="not-b32!"
+        )
 
 
 @pytest.mark.skipif(TOTP_INSTALLED, reason="django-otp's TOTP app is installed")
 def test_totp_provisioning_says_what_it_needs_until_otp_is_installed(seeded):
     with pytest.raises(ValidationError, match="TOTP provisioning needs the access-control module"):
-        services.staff_create_or_update(username="m", password=PASSWORD, role=Role.MANAGER,
-                                        totp_secret="JBSWY3DPEHPK3PXP")
+        services.staff_create_or_update(
+            username="m", password=PASSWORD, role=Role.MANAGER, totp_secret="JBSWY3DPEHPK3PXP"
+        )
 
     assert not User.objects.filter(username="m").exists()
 
@@ -95,8 +108,9 @@ def test_totp_provisioning_creates_one_confirmed_device(seeded):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     for _ in range(2):
-        services.staff_create_or_update(username="m", password=PASSWORD, role=Role.MANAGER,
-                                        totp_secret="jbsw y3dp ehpk 3pxp")
+        services.staff_create_or_update(
+            username="m", password=PASSWORD, role=Role.MANAGER, totp_secret="jbsw y3dp ehpk 3pxp"
+        )
 
     device = TOTPDevice.objects.get(user__username="m")
     assert device.confirmed
