@@ -8,7 +8,9 @@ every write through casework.services. Serializers only shape input and output. 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,20 +19,26 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from config.api_fields import AwareDateTimeField, ChoiceListField, CodeField, CodeListField
+from network.groups import agency_group_name
+from network.models import Agency
 from network.selectors import active_agencies, areas_of
 
 from . import selectors, services
 from .models import (
+    AccessBasis,
     Activity,
     ActivityKind,
     Case,
+    CaseAccessGrant,
     CaseStatus,
     ClosureReason,
+    Consent,
     ContactMethod,
     HouseholdMember,
     IssueTag,
     ReferralSource,
     ScreeningOutcome,
+    SupportMeetingRegistration,
     Urgency,
 )
 
@@ -132,6 +140,87 @@ class ActivitySerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    """本人同意: the agencies the person agreed to share the case with; in force until ``withdrawn_on``."""
+
+    agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = ["id", "case", "agencies", "given_on", "scope", "withdrawn_on", "recorded_by", "recorded_at"]
+        read_only_fields = fields
+
+
+class SupportMeetingSerializer(serializers.ModelSerializer):
+    """支援会議 registration: its member agencies share the case while ``ended_on`` is null."""
+
+    agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = SupportMeetingRegistration
+        fields = [
+            "id",
+            "case",
+            "agencies",
+            "registered_on",
+            "confidentiality_acknowledged",
+            "ended_on",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+# "agency:": derived from network.groups' naming so that the two cannot drift apart.
+AGENCY_GROUP_PREFIX = agency_group_name(Agency(code=""))
+
+
+class CaseShareSerializer(serializers.ModelSerializer):
+    """One access grant: who may see the case beyond its area team, on which basis, until when."""
+
+    basis = serializers.ChoiceField(choices=AccessBasis.choices, read_only=True)
+    group = serializers.SlugRelatedField(
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text='The group granted, e.g. "agency:<code>".',
+    )
+    agency = serializers.SerializerMethodField(help_text="The agency's code when the grant is to an agency.")
+    user = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="A person's grant (break-glass)."
+    )
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_at = AwareDateTimeField(read_only=True)
+    expires_at = AwareDateTimeField(read_only=True, allow_null=True)
+    revoked_at = AwareDateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CaseAccessGrant
+        fields = [
+            "id",
+            "case",
+            "basis",
+            "group",
+            "agency",
+            "user",
+            "source_id",
+            "reason",
+            "granted_by",
+            "granted_at",
+            "expires_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+    def get_agency(self, grant: CaseAccessGrant) -> str | None:
+        name = grant.group.name if grant.group_id else ""
+        return name.removeprefix(AGENCY_GROUP_PREFIX) if name.startswith(AGENCY_GROUP_PREFIX) else None
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -264,6 +353,48 @@ class ActivityVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+def _agency_list(help_text: str) -> CodeListField:
+    return CodeListField(
+        queryset=_agencies,
+        allow_empty=False,
+        help_text=help_text,
+        error_messages={"unknown": _("Unknown agency code: {codes}")},
+    )
+
+
+class ConsentCreateSerializer(serializers.Serializer):
+    agencies = _agency_list("Codes of the agencies the person agreed to share the case with.")
+    given_on = serializers.DateField(help_text="The day the consent was given (not in the future).")
+    scope = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="What the consent covers, e.g. which information or purpose.",
+    )
+
+
+class SupportMeetingCreateSerializer(serializers.Serializer):
+    agencies = _agency_list("Codes of the member agencies of the 支援会議.")
+    registered_on = serializers.DateField(help_text="The day of registration (not in the future).")
+    confidentiality_acknowledged = serializers.BooleanField(
+        help_text="Must be true: the members are bound by the duty of confidentiality (守秘義務, §106-6)."
+    )
+
+
+class CaseShareCreateSerializer(serializers.Serializer):
+    agency = CodeField(
+        queryset=_agencies,
+        help_text="Code of the agency to share the case with.",
+        error_messages={"unknown": _("Unknown agency code: {code}")},
+    )
+    reason = serializers.CharField(max_length=2000, help_text="Why the case is shared without consent.")
+
+
+class BreakGlassSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why you must open this case (audited).")
+
+
 # --- views -------------------------------------------------------------------------------------------
 
 
@@ -282,6 +413,22 @@ def _require_activity_logging(request, case: Case) -> None:
     """The area team and agencies the case is shared with log and void activities (not break-glass)."""
     if not selectors.can_log_activity(user=request.user, case=case):
         raise PermissionDenied(_("You may see this case but not record activities on it."))
+
+
+def _require_sharing_manager(request, case: Case) -> None:
+    """Consents, 支援会議 and overrides are the area team's to see and record; others who see it get 403."""
+    if not selectors.can_manage_sharing(user=request.user, case=case):
+        raise PermissionDenied(_("Only the case's area team can see and change how it is shared."))
+
+
+def _active_grants(case: Case) -> QuerySet[CaseAccessGrant]:
+    """The case's grants in force: not revoked and not expired (a break-glass read ends after hours)."""
+    return (
+        selectors.case_sharing(case=case)["grants"]
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .select_related("granted_by")
+        .order_by("-granted_at", "-id")
+    )
 
 
 def _case_created_response(request, case: Case) -> Response:
@@ -422,9 +569,198 @@ class ActivityVoidApi(GenericAPIView):
         return Response(ActivitySerializer(activity).data)
 
 
+# --- sharing: consents, 支援会議, overrides, break-glass ----------------------------------------------
+
+
+class CaseConsentListApi(GenericAPIView):
+    """本人同意: the case's consents (withdrawn ones too); record one, sharing the case with its agencies."""
+
+    serializer_class = ConsentSerializer
+
+    @extend_schema(
+        operation_id="cases_consents_list",
+        responses={200: ConsentSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def get(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        consents = selectors.case_sharing(case=case)["consents"].select_related("recorded_by")
+        page = self.paginate_queryset(consents)
+        return self.get_paginated_response(ConsentSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_consents_create",
+        request=ConsentCreateSerializer,
+        responses={201: ConsentSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        serializer = ConsentCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_give(case=case, given_by=request.user, **serializer.validated_data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+class CaseConsentWithdrawApi(GenericAPIView):
+    """Withdraw a consent: its agencies lose access unless another basis (meeting, override) remains."""
+
+    serializer_class = ConsentSerializer
+
+    @extend_schema(
+        operation_id="cases_consents_withdraw",
+        request=None,
+        responses={200: ConsentSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int, consent_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        consent = case.consents.get(pk=consent_id)  # scoped to the case: another case's consent → 404
+        consent = services.consent_withdraw(consent=consent, withdrawn_by=request.user)
+        return Response(ConsentSerializer(consent).data)
+
+
+class CaseSupportMeetingListApi(GenericAPIView):
+    """支援会議 registrations of the case (ended ones included); register one, sharing with its members."""
+
+    serializer_class = SupportMeetingSerializer
+
+    @extend_schema(
+        operation_id="cases_support_meetings_list",
+        responses={200: SupportMeetingSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def get(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        registrations = selectors.case_sharing(case=case)["meetings"].select_related("recorded_by")
+        page = self.paginate_queryset(registrations)
+        return self.get_paginated_response(SupportMeetingSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_support_meetings_create",
+        request=SupportMeetingCreateSerializer,
+        responses={201: SupportMeetingSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        serializer = SupportMeetingCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        registration = services.support_meeting_register(
+            case=case, registered_by=request.user, **serializer.validated_data
+        )
+        return Response(SupportMeetingSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+
+class CaseSupportMeetingEndApi(GenericAPIView):
+    """End a 支援会議 registration: its members lose access unless another basis remains."""
+
+    serializer_class = SupportMeetingSerializer
+
+    @extend_schema(
+        operation_id="cases_support_meetings_end",
+        request=None,
+        responses={200: SupportMeetingSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int, registration_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        registration = case.meeting_registrations.get(pk=registration_id)  # scoped to the case
+        registration = services.support_meeting_end(registration=registration, ended_by=request.user)
+        return Response(SupportMeetingSerializer(registration).data)
+
+
+class CaseShareListApi(GenericAPIView):
+    """Who may see the case beyond its area team, and why; share with an agency without consent (override)."""
+
+    serializer_class = CaseShareSerializer
+
+    @extend_schema(
+        operation_id="cases_shares_list",
+        responses={200: CaseShareSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def get(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        page = self.paginate_queryset(_active_grants(case))
+        return self.get_paginated_response(CaseShareSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_shares_create",
+        request=CaseShareCreateSerializer,
+        responses={201: CaseShareSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        # Before validating the body, so someone without the permission is not coached through the form.
+        if not request.user.has_perm("casework.share_without_basis"):
+            raise PermissionDenied(_("Sharing without a recorded basis needs the override permission."))
+        serializer = CaseShareCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        grant = services.case_share_override(case=case, shared_by=request.user, **serializer.validated_data)
+        return Response(CaseShareSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class CaseBreakGlassApi(GenericAPIView):
+    """緊急閲覧: a manager opens one case's personal data for a few hours, with a reason, always audited.
+
+    Without the break_glass permission the answer is what the user already knows: 403 for a case they
+    can see, 404 for every other id, existing or not. With it, the case is looked up directly (the
+    manager cannot see it yet), so a manager is the only one who learns whether an id exists.
+    """
+
+    serializer_class = CaseShareSerializer
+
+    @extend_schema(
+        operation_id="cases_break_glass_create",
+        request=BreakGlassSerializer,
+        responses={201: CaseShareSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int):
+        if not request.user.has_perm("casework.break_glass"):
+            _visible_case(request, case_id)  # 404 unless the user can see the case anyway
+            raise PermissionDenied(_("Only managers may use break-glass access."))
+        case = Case.objects.get(pk=case_id)  # not case_list: the point is a case you cannot see yet
+        serializer = BreakGlassSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = services.case_break_glass(case=case, opened_by=request.user, **serializer.validated_data)
+        location = request.build_absolute_uri(reverse("api-case-detail", kwargs={"case_id": case.pk}))
+        return Response(
+            CaseShareSerializer(grant).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+
 urlpatterns = [
     path("cases/", CaseListApi.as_view(), name="api-case-list"),
     path("cases/<int:case_id>/", CaseDetailApi.as_view(), name="api-case-detail"),
     path("cases/<int:case_id>/activities/", CaseActivityListApi.as_view(), name="api-case-activity-list"),
     path("activities/<int:activity_id>/void/", ActivityVoidApi.as_view(), name="api-activity-void"),
+    path("cases/<int:case_id>/consents/", CaseConsentListApi.as_view(), name="api-case-consent-list"),
+    path(
+        "cases/<int:case_id>/consents/<int:consent_id>/withdraw/",
+        CaseConsentWithdrawApi.as_view(),
+        name="api-case-consent-withdraw",
+    ),
+    path(
+        "cases/<int:case_id>/support-meetings/",
+        CaseSupportMeetingListApi.as_view(),
+        name="api-case-support-meeting-list",
+    ),
+    path(
+        "cases/<int:case_id>/support-meetings/<int:registration_id>/end/",
+        CaseSupportMeetingEndApi.as_view(),
+        name="api-case-support-meeting-end",
+    ),
+    path("cases/<int:case_id>/shares/", CaseShareListApi.as_view(), name="api-case-share-list"),
+    path("cases/<int:case_id>/break-glass/", CaseBreakGlassApi.as_view(), name="api-case-break-glass"),
 ]

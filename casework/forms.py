@@ -47,7 +47,9 @@ def normalise_kana_input(value: str) -> str:
 
 def validate_kana(value: str) -> None:
     if value and not _KANA.match(value):
-        raise ValidationError(_("Write the reading in hiragana or katakana (e.g. やまだ たろう)."), code="kana")
+        raise ValidationError(
+            _("Write the reading in hiragana or katakana (e.g. やまだ たろう)."), code="kana"
+        )
 
 
 class KanaField(forms.CharField):
@@ -66,7 +68,9 @@ def clean_phone(value: str) -> str:
         return ""
     digits = re.sub(r"\D", "", value)
     if not _PHONE_CHARS.match(value) or not 6 <= len(digits) <= 15:
-        raise ValidationError(_("Enter a phone number of digits and hyphens, e.g. 090-1234-5678."), code="phone")
+        raise ValidationError(
+            _("Enter a phone number of digits and hyphens, e.g. 090-1234-5678."), code="phone"
+        )
     return value
 
 
@@ -125,11 +129,18 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", active_agencies())
-        kwargs.setdefault("widget", AgencySelectMultiple(attrs={
-            "data-agency-picker": "", "size": 6,
-            "data-placeholder": _("Type part of a name to find an agency"),
-            "data-remove-label": _("Remove"), "data-no-match": _("No agency matches."),
-        }))
+        kwargs.setdefault(
+            "widget",
+            AgencySelectMultiple(
+                attrs={
+                    "data-agency-picker": "",
+                    "size": 6,
+                    "data-placeholder": _("Type part of a name to find an agency"),
+                    "data-remove-label": _("Remove"),
+                    "data-no-match": _("No agency matches."),
+                }
+            ),
+        )
         super().__init__(**kwargs)
 
 
@@ -144,15 +155,22 @@ class AgencySelectMultiple(forms.SelectMultiple):
 
 # --- case list --------------------------------------------------------------------------------------
 
+
 class CaseFilterForm(UIForm):
     """The search and filters of "my cases"; an invalid value is ignored rather than an error page."""
 
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=100,
-        widget=forms.TextInput(attrs={
-            "type": "search", "placeholder": _("Case number, kana or phone"), "autocomplete": "off",
-            "enterkeyhint": "search",
-        }),
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Case number, kana or phone"),
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+            }
+        ),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     area = forms.ModelChoiceField(label=_("Area"), queryset=None, required=False, to_field_name="code")
@@ -172,12 +190,15 @@ class CaseFilterForm(UIForm):
         data = self.cleaned_data
         area = data.get("area")
         return CaseFilters(
-            q=(data.get("q") or "").strip(), status=data.get("status") or "",
-            area=area.code if area else "", issue=data.get("issue") or "",
+            q=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            area=area.code if area else "",
+            issue=data.get("issue") or "",
         )
 
 
 # --- intake -----------------------------------------------------------------------------------------
+
 
 class CaseIntakeForm(UIForm):
     """相談受付・申込票: what the intake sheet records about a new household."""
@@ -185,31 +206,41 @@ class CaseIntakeForm(UIForm):
     area = forms.ModelChoiceField(label=_("Area"), queryset=None)
     household_name = forms.CharField(label=_("Household name"), max_length=100)
     household_name_kana = KanaField(
-        label=_("Household name (kana)"), max_length=100,
+        label=_("Household name (kana)"),
+        max_length=100,
         help_text=_("Hiragana or katakana; used to find the household again."),
     )
     phone = forms.CharField(
-        label=_("Phone"), max_length=32, required=False,
+        label=_("Phone"),
+        max_length=32,
+        required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     contact_method = forms.ChoiceField(label=_("Contact method"), required=False)
     referral_source = forms.ChoiceField(label=_("Referral source"), required=False)
     referral_agency = forms.ModelChoiceField(label=_("Referring agency"), queryset=None, required=False)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.MEDIUM,
-                                widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.MEDIUM, widget=forms.RadioSelect
+    )
     issues = forms.MultipleChoiceField(
-        label=_("Issues"), choices=IssueTag.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Issues"),
+        choices=IssueTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every issue the household has."),
     )
     main_issue = forms.ChoiceField(label=_("Main issue"))
     opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
-    wishes = forms.CharField(label=_("The person's wishes"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-    consultation_summary = forms.CharField(label=_("Consultation summary"), required=False,
-                                           widget=forms.Textarea(attrs={"rows": 4}))
+    wishes = forms.CharField(
+        label=_("The person's wishes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    consultation_summary = forms.CharField(
+        label=_("Consultation summary"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     confirm_duplicate = forms.BooleanField(
-        label=_("These are different households: create the case anyway"), required=False,
+        label=_("These are different households: create the case anyway"),
+        required=False,
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -245,17 +276,25 @@ class CaseIntakeForm(UIForm):
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
-            "area": data["area"], "household_name": data["household_name"],
-            "household_name_kana": data["household_name_kana"], "issues": data["issues"],
-            "main_issue": data["main_issue"], "opened_on": data["opened_on"], "phone": data["phone"],
-            "address": data["address"], "contact_method": data["contact_method"],
-            "referral_source": data["referral_source"], "referral_agency": data["referral_agency"],
-            "urgency": data["urgency"], "wishes": data["wishes"],
+            "area": data["area"],
+            "household_name": data["household_name"],
+            "household_name_kana": data["household_name_kana"],
+            "issues": data["issues"],
+            "main_issue": data["main_issue"],
+            "opened_on": data["opened_on"],
+            "phone": data["phone"],
+            "address": data["address"],
+            "contact_method": data["contact_method"],
+            "referral_source": data["referral_source"],
+            "referral_agency": data["referral_agency"],
+            "urgency": data["urgency"],
+            "wishes": data["wishes"],
             "consultation_summary": data["consultation_summary"],
         }
 
 
 # --- household members ------------------------------------------------------------------------------
+
 
 class MemberForm(UIForm):
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -264,7 +303,9 @@ class MemberForm(UIForm):
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
     relationship = forms.ChoiceField(label=_("Relationship"))
     phone = forms.CharField(
-        label=_("Phone"), max_length=32, required=False,
+        label=_("Phone"),
+        max_length=32,
+        required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     is_central = forms.BooleanField(label=_("Person at the centre of support"), required=False)
@@ -286,19 +327,24 @@ class MemberForm(UIForm):
 
 # --- plans ------------------------------------------------------------------------------------------
 
+
 class PlanForm(UIForm):
     """プランシート."""
 
     created_on = forms.DateField(label=_("Plan date"), widget=DateInput())
-    wishes = forms.CharField(label=_("The person's wishes"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
-    long_term_goal = forms.CharField(label=_("Long-term goal"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
-    short_term_goal = forms.CharField(label=_("Short-term goal"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
+    wishes = forms.CharField(
+        label=_("The person's wishes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    long_term_goal = forms.CharField(
+        label=_("Long-term goal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    short_term_goal = forms.CharField(
+        label=_("Short-term goal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     review_on = forms.DateField(label=_("Next review"), required=False, widget=DateInput())
-    decided_at_meeting_on = forms.DateField(label=_("Decided at the meeting on"), required=False,
-                                            widget=DateInput())
+    decided_at_meeting_on = forms.DateField(
+        label=_("Decided at the meeting on"), required=False, widget=DateInput()
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "plan")
@@ -343,10 +389,12 @@ def plan_role_formset(data=None) -> forms.BaseFormSet:
 
 # --- status -----------------------------------------------------------------------------------------
 
+
 class StatusChangeForm(UIForm):
     status = forms.ChoiceField(label=_("New status"))
-    closure_reason = forms.ChoiceField(label=_("Closure reason"), required=False,
-                                       help_text=_("Needed when the case is closed."))
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"), required=False, help_text=_("Needed when the case is closed.")
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def __init__(self, *args, next_statuses, **kwargs):
@@ -369,17 +417,22 @@ class ReopenForm(UIForm):
 
 # --- activities -------------------------------------------------------------------------------------
 
+
 class QuickActivityForm(UIForm):
     """支援経過 in a few taps: kind, when, how long, with whom, what happened."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, widget=forms.RadioSelect)
     occurred_at = TokyoDateTimeField(label=_("Date and time"))
     minutes = forms.IntegerField(
-        label=_("Minutes"), required=False, min_value=0, max_value=24 * 60,
+        label=_("Minutes"),
+        required=False,
+        min_value=0,
+        max_value=24 * 60,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
     )
     partner_agencies = AgencyMultipleChoiceField(
-        label=_("Partner agencies"), required=False,
+        label=_("Partner agencies"),
+        required=False,
         help_text=_("The agencies this was done together with."),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -392,8 +445,11 @@ class QuickActivityForm(UIForm):
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
-            "kind": data["kind"], "occurred_at": data["occurred_at"], "minutes": data["minutes"] or 0,
-            "partner_agencies": list(data["partner_agencies"]), "note": data["note"],
+            "kind": data["kind"],
+            "occurred_at": data["occurred_at"],
+            "minutes": data["minutes"] or 0,
+            "partner_agencies": list(data["partner_agencies"]),
+            "note": data["note"],
         }
 
 

@@ -66,7 +66,9 @@ def staff_login_required(view):
 
 
 def _is_fragment_for(request: HttpRequest, target_id: str) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request and request.htmx.target == target_id
+    return (
+        bool(request.htmx) and not request.htmx.history_restore_request and request.htmx.target == target_id
+    )
 
 
 def _case_or_404(request: HttpRequest, case_id: int) -> Case:
@@ -107,6 +109,7 @@ def _case_url(case: Case, anchor: str = "") -> str:
 
 # --- my cases ---------------------------------------------------------------------------------------
 
+
 @staff_login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -118,7 +121,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "filtered": filters != selectors.CaseFilters()}
     template = (
-        "casework/partials/case_results.html" if _is_fragment_for(request, "case-results")
+        "casework/partials/case_results.html"
+        if _is_fragment_for(request, "case-results")
         else "casework/case_list.html"
     )
     response = render(request, template, context)
@@ -127,6 +131,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- intake -----------------------------------------------------------------------------------------
+
 
 @staff_login_required
 @require_http_methods(["GET", "POST"])
@@ -141,7 +146,8 @@ def case_create(request: HttpRequest) -> HttpResponse:
             if not form.cleaned_data["confirm_duplicate"]:
                 duplicates = list(
                     selectors.possible_duplicates(
-                        fetched_by=request.user, kana=form.cleaned_data["household_name_kana"],
+                        fetched_by=request.user,
+                        kana=form.cleaned_data["household_name_kana"],
                         phone=form.cleaned_data["phone"],
                     ).values("pk", "number")[:DUPLICATES_SHOWN]
                 )
@@ -160,11 +166,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 # --- case page --------------------------------------------------------------------------------------
 
+
 def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, **forms) -> HttpResponse:
     activities = selectors.case_activities(case=case)
-    plans = list(case.plans.select_related("created_by").prefetch_related(
-        Prefetch("roles", queryset=PlanRole.objects.select_related("agency").order_by("id"))
-    ))
+    plans = list(
+        case.plans.select_related("created_by").prefetch_related(
+            Prefetch("roles", queryset=PlanRole.objects.select_related("agency").order_by("id"))
+        )
+    )
     context = {
         "case": case,
         "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),
@@ -180,7 +189,8 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "member_form": forms.get("member_form") or MemberForm(),
         "plan_form": forms.get("plan_form") or PlanForm(),
         "role_formset": forms.get("role_formset") or plan_role_formset(),
-        "status_form": forms.get("status_form") or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
+        "status_form": forms.get("status_form")
+        or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
     }
     return render(request, "casework/case_detail.html", context, status=status)
@@ -220,7 +230,9 @@ def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
     if form.is_valid() and roles.is_valid():
         try:
             services.plan_create(
-                case=case, created_by=request.user, **form.cleaned_data,
+                case=case,
+                created_by=request.user,
+                **form.cleaned_data,
                 roles=[role for role in (f.as_role() for f in roles.forms) if role],
             )
         except ValidationError as exc:
@@ -271,6 +283,7 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
 
 # --- activities -------------------------------------------------------------------------------------
 
+
 @staff_login_required
 @require_http_methods(["GET", "POST"])
 def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -283,15 +296,24 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
         status = FORM_ERROR
         if form.is_valid():
             try:
-                activity = services.activity_log(case=case, logged_by=request.user, **form.to_service_kwargs())
+                activity = services.activity_log(
+                    case=case, logged_by=request.user, **form.to_service_kwargs()
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
                 if request.htmx:
-                    return render(request, "casework/partials/activity_logged.html", {
-                        "case": case, "log_form": QuickActivityForm(),
-                        "activity": _timeline_item(case, activity.pk), "just_logged": True, "can_log": True,
-                    })
+                    return render(
+                        request,
+                        "casework/partials/activity_logged.html",
+                        {
+                            "case": case,
+                            "log_form": QuickActivityForm(),
+                            "activity": _timeline_item(case, activity.pk),
+                            "just_logged": True,
+                            "can_log": True,
+                        },
+                    )
                 messages.success(request, _("The activity was recorded."))
                 return redirect(_case_url(case, "timeline"))
     template = "casework/partials/quick_log_form.html" if request.htmx else "casework/activity_log.html"
@@ -311,19 +333,27 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
         status = FORM_ERROR
         if form.is_valid():
             try:
-                services.activity_void(activity=activity, voided_by=request.user,
-                                       reason=form.cleaned_data["reason"])
+                services.activity_void(
+                    activity=activity, voided_by=request.user, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             except services.StateConflict as exc:
                 form.add_error(None, str(exc))
             else:
                 if request.htmx:
-                    return render(request, "casework/partials/activity_item.html",
-                                  {"case": case, "activity": _timeline_item(case, activity.pk), "can_log": True})
+                    return render(
+                        request,
+                        "casework/partials/activity_item.html",
+                        {"case": case, "activity": _timeline_item(case, activity.pk), "can_log": True},
+                    )
                 messages.success(request, _("The activity was voided."))
                 return redirect(_case_url(case, f"activity-{activity.pk}"))
-    context = {"case": case, "activity": _timeline_item(case, activity.pk), "void_form": form, "can_log": True}
+    context = {
+        "case": case,
+        "activity": _timeline_item(case, activity.pk),
+        "void_form": form,
+        "can_log": True,
+    }
     template = "casework/partials/activity_item.html" if request.htmx else "casework/activity_void.html"
     return render(request, template, context, status=status)
-

@@ -9,6 +9,14 @@ from .models import Agency, Area, CommunityArea, Membership, User
 from .services import staff_groups_sync
 
 
+class CodeFixedOnceSavedMixin:
+    """Codes are the API's keys and name the area:/agency: permission groups: set once, then fixed."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "code") if obj is not None else readonly
+
+
 class CommunityAreaInline(admin.TabularInline):
     model = CommunityArea
     extra = 0
@@ -16,7 +24,7 @@ class CommunityAreaInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(CodeFixedOnceSavedMixin, admin.ModelAdmin):
     list_display = ("code", "name", "coordinating_centre", "sort_order")
     list_editable = ("sort_order",)
     search_fields = ("code", "name")
@@ -30,7 +38,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommunityArea)
-class CommunityAreaAdmin(admin.ModelAdmin):
+class CommunityAreaAdmin(CodeFixedOnceSavedMixin, admin.ModelAdmin):
     list_display = ("code", "name", "area")
     list_filter = ("area",)
     search_fields = ("code", "name")
@@ -38,7 +46,7 @@ class CommunityAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(CodeFixedOnceSavedMixin, admin.ModelAdmin):
     list_display = ("code", "name", "kind", "area", "commissioned_by_city", "is_centre", "is_active")
     list_filter = ("kind", "area", "commissioned_by_city", "is_centre", "is_active")
     search_fields = ("code", "name")

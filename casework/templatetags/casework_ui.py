@@ -7,15 +7,18 @@ import datetime
 from django import template
 from django.utils import timezone
 
+from network.selectors import has_role as network_has_role
+
 register = template.Library()
 
 
 @register.filter
 def staff_name(user) -> str:
-    """A staff member as colleagues know them: full name, else the login name."""
+    """A staff member as colleagues know them: family name first (田中 優子), else the login name."""
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    full_name = f"{user.last_name} {user.first_name}".strip()
+    return full_name or user.get_username()
 
 
 @register.filter
@@ -31,3 +34,9 @@ def age(birth_date: datetime.date | None) -> int | None:
 def field(bound_field, css_class: str = ""):
     """One form field with its label, help text and errors (errors announced to screen readers)."""
     return {"field": bound_field, "css_class": css_class}
+
+
+@register.simple_tag
+def has_role(user, *roles: str) -> bool:
+    """{% has_role user "auditor" as is_auditor %}: for showing a role's own links in the header."""
+    return bool(user and user.is_authenticated and network_has_role(user, *roles))

@@ -98,14 +98,27 @@
     renderChips();
   }
 
+  // Quick minutes: a tap fills the number box; the chip matching the box shows as pressed.
+  function syncMinuteChips(field) {
+    var input = field.querySelector('input[type="number"]');
+    field.querySelectorAll("[data-set-minutes]").forEach(function (chip) {
+      chip.setAttribute("aria-pressed", String(!!input && input.value === chip.dataset.setMinutes));
+    });
+  }
+
   function setMinutes(button) {
     var field = button.closest(".field");
     var input = field && field.querySelector('input[type="number"]');
     if (input) {
       input.value = button.dataset.setMinutes;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
+      syncMinuteChips(field);
     }
   }
+
+  document.addEventListener("input", function (e) {
+    var field = e.target.closest && e.target.closest(".field-minutes");
+    if (field) syncMinuteChips(field);
+  });
 
   function enhance(root) {
     (root.querySelectorAll ? root : document).querySelectorAll("select[data-agency-picker]").forEach(enhancePicker);

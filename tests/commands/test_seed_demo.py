@@ -3,7 +3,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count, F
 from django.test import override_settings

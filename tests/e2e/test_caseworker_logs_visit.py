@@ -30,17 +30,30 @@ def browser_page(monkeypatch):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM,
+            headless=True,
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
         )
         context = browser.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-            locale="ja-JP", timezone_id="Asia/Tokyo",
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="ja-JP",
+            timezone_id="Asia/Tokyo",
         )
         page = context.new_page()
         page.problems = []
         page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-        page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error"
+                and page.problems.append(
+                    f"console: {msg.text} at {msg.location.get('url')}:{msg.location.get('lineNumber')}"
+                )
+            ),
+        )
         try:
             yield page
         finally:
@@ -56,11 +69,18 @@ def test_caseworker_logs_a_visit_with_a_partner_agency(live_server, transactiona
     caseworker = factories.make_staff("tanaka", area=area, password="correct-horse-9")
     caseworker.last_name, caseworker.first_name = "田中", "優子"
     caseworker.save()
-    houkatsu = Agency.objects.create(code="houkatsu-north", name="北部地域包括支援センター",
-                                     kind=AgencyKind.COMPREHENSIVE_CARE)
+    houkatsu = Agency.objects.create(
+        code="houkatsu-north", name="北部地域包括支援センター", kind=AgencyKind.COMPREHENSIVE_CARE
+    )
     Agency.objects.create(code="jiritsu", name="生活自立支援センター", kind=AgencyKind.SELF_RELIANCE)
-    case = factories.make_case(by=caseworker, area=area, name="架空 一郎", kana="カクウ イチロウ",
-                               issues=("8050", "isolation"), main_issue="8050")
+    case = factories.make_case(
+        by=caseworker,
+        area=area,
+        name="架空 一郎",
+        kana="カクウ イチロウ",
+        issues=("8050", "isolation"),
+        main_issue="8050",
+    )
     note = "自宅を訪問。母と本人に面会し、包括の担当者と今後の通院同行を相談した。"
 
     # log in through the login form
@@ -77,17 +97,18 @@ def test_caseworker_logs_a_visit_with_a_partner_agency(live_server, transactiona
     page.screenshot(path=str(ARTIFACTS / "case-list-phone.png"), full_page=True)
     page.get_by_role("link", name="架空 一郎").click()
     expect(page.locator("h1")).to_contain_text("架空 一郎")
+    page.screenshot(path=str(ARTIFACTS / "case-top-phone.png"))
 
     # the quick log: kind, minutes, partner agency picked by typing, note
     quick_log = page.locator("#quick-log")
-    quick_log.get_by_text("訪問", exact=True).click()
+    quick_log.get_by_label("訪問", exact=True).check()
     quick_log.get_by_role("button", name="30", exact=True).click()
     picker = quick_log.get_by_role("combobox")
-    picker.fill("ほうかつ")  # no match in kana for a kanji name...
     picker.fill("包括")
     quick_log.get_by_role("option", name="北部地域包括支援センター").click()
     expect(quick_log.locator(".picker-chips")).to_contain_text("北部地域包括支援センター")
     quick_log.get_by_label("記録").fill(note)
+    quick_log.screenshot(path=str(ARTIFACTS / "quick-log-filled-phone.png"))
     quick_log.get_by_role("button", name="記録する").click()
 
     # the new entry is at the top of the timeline, and the form is fresh again

@@ -88,3 +88,24 @@ def test_no_casework_model_is_in_the_admin():
     ]
 
     assert registered == []
+
+
+def test_staff_list_shows_each_accounts_memberships(admin_client, seeded):
+    services.staff_create_or_update(
+        username="cw", password="correct-horse-9", role=Role.CASEWORKER, area_code="tanaka"
+    )
+
+    response = admin_client.get(reverse("admin:network_user_changelist"))
+
+    assert "(tanaka)" in response.content.decode()
+
+
+def test_a_saved_agency_code_cannot_be_changed_in_the_admin(admin_client, seeded):
+    agency = Agency.objects.get(code="jiritsu-soudan")
+
+    form = (
+        admin_client.get(reverse("admin:network_agency_change", args=[agency.pk])).context["adminform"].form
+    )
+
+    assert "code" not in form.fields
+    assert "code" in admin_client.get(reverse("admin:network_agency_add")).context["adminform"].form.fields

@@ -43,13 +43,16 @@ def test_tokyo_datetime_field_ignores_the_active_time_zone(settings):
 
 
 def test_tokyo_datetime_field_shows_an_aware_value_in_tokyo():
-    form = QuickActivityForm(initial={"occurred_at": datetime.datetime(2024, 3, 31, 15, 30, tzinfo=datetime.UTC)})
+    form = QuickActivityForm(
+        initial={"occurred_at": datetime.datetime(2024, 3, 31, 15, 30, tzinfo=datetime.UTC)}
+    )
     assert 'value="2024-04-01T00:30"' in str(form["occurred_at"])
 
 
 def test_quick_log_minutes_blank_means_zero(agency):
-    form = QuickActivityForm(data={"log-kind": "phone", "log-occurred_at": "2024-05-01T09:00",
-                                   "log-partner_agencies": [agency.pk]})
+    form = QuickActivityForm(
+        data={"log-kind": "phone", "log-occurred_at": "2024-05-01T09:00", "log-partner_agencies": [agency.pk]}
+    )
     assert form.is_valid(), form.errors
     kwargs = form.to_service_kwargs()
     assert kwargs["minutes"] == 0
@@ -60,8 +63,9 @@ def test_quick_log_minutes_blank_means_zero(agency):
 def test_quick_log_refuses_an_inactive_agency(agency):
     agency.is_active = False
     agency.save()
-    form = QuickActivityForm(data={"log-kind": "phone", "log-occurred_at": "2024-05-01T09:00",
-                                   "log-partner_agencies": [agency.pk]})
+    form = QuickActivityForm(
+        data={"log-kind": "phone", "log-occurred_at": "2024-05-01T09:00", "log-partner_agencies": [agency.pk]}
+    )
     assert not form.is_valid()
     assert "partner_agencies" in form.errors
 
@@ -78,40 +82,75 @@ def test_missing_fields_are_reported_in_japanese():
     assert form.errors["kind"] == ["この項目は必須です。"]
 
 
-@pytest.mark.parametrize("kana,stored", [
-    ("やまだ たろう", "やまだ たろう"),
-    ("ヤマダ　タロウ", "ヤマダ タロウ"),
-    ("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ タロウ"),
-    ("スズキ・ジョーンズ", "スズキ・ジョーンズ"),
-])
+@pytest.mark.parametrize(
+    "kana,stored",
+    [
+        ("やまだ たろう", "やまだ たろう"),
+        ("ヤマダ　タロウ", "ヤマダ タロウ"),
+        ("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ タロウ"),
+        ("スズキ・ジョーンズ", "スズキ・ジョーンズ"),
+    ],
+)
 def test_member_kana_accepts_hiragana_and_katakana(kana, stored):
-    form = MemberForm(data={"member-name": "山田 太郎", "member-name_kana": kana, "member-sex": "male",
-                            "member-relationship": "self"})
+    form = MemberForm(
+        data={
+            "member-name": "山田 太郎",
+            "member-name_kana": kana,
+            "member-sex": "male",
+            "member-relationship": "self",
+        }
+    )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["name_kana"] == stored
 
 
 @pytest.mark.parametrize("kana", ["山田", "Yamada", "やまだ1"])
 def test_member_kana_refuses_other_scripts_in_japanese(kana):
-    form = MemberForm(data={"member-name": "山田", "member-name_kana": kana, "member-sex": "male",
-                            "member-relationship": "self"})
+    form = MemberForm(
+        data={
+            "member-name": "山田",
+            "member-name_kana": kana,
+            "member-sex": "male",
+            "member-relationship": "self",
+        }
+    )
     assert not form.is_valid()
     assert "ふりがなはひらがなかカタカナで入力してください" in form.errors["name_kana"][0]
 
 
-@pytest.mark.parametrize("phone,ok", [
-    ("090-1234-5678", True), ("０３（１２３４）５６７８", True), ("03 1234 5678", True),
-    ("12", False), ("090-abcd-5678", False),
-])
+@pytest.mark.parametrize(
+    "phone,ok",
+    [
+        ("090-1234-5678", True),
+        ("０３（１２３４）５６７８", True),
+        ("03 1234 5678", True),
+        ("12", False),
+        ("090-abcd-5678", False),
+    ],
+)
 def test_phone_shape(phone, ok):
-    form = MemberForm(data={"member-name": "山田", "member-name_kana": "やまだ", "member-sex": "male",
-                            "member-relationship": "self", "member-phone": phone})
+    form = MemberForm(
+        data={
+            "member-name": "山田",
+            "member-name_kana": "やまだ",
+            "member-sex": "male",
+            "member-relationship": "self",
+            "member-phone": phone,
+        }
+    )
     assert form.is_valid() is ok
 
 
 def test_future_birth_date_is_refused():
-    form = MemberForm(data={"member-name": "山田", "member-name_kana": "やまだ", "member-sex": "male",
-                            "member-relationship": "self", "member-birth_date": "2999-01-01"})
+    form = MemberForm(
+        data={
+            "member-name": "山田",
+            "member-name_kana": "やまだ",
+            "member-sex": "male",
+            "member-relationship": "self",
+            "member-birth_date": "2999-01-01",
+        }
+    )
     assert form.errors["birth_date"] == ["生年月日に未来の日付は指定できません。"]
 
 
@@ -122,8 +161,9 @@ def test_intake_offers_only_the_users_areas(caseworker, area, other_area):
 
 
 def test_filter_form_turns_valid_values_into_filters(caseworker, area):
-    form = CaseFilterForm({"q": " 2024-0001 ", "status": "support", "area": area.code, "issue": "dv"},
-                          user=caseworker)
+    form = CaseFilterForm(
+        {"q": " 2024-0001 ", "status": "support", "area": area.code, "issue": "dv"}, user=caseworker
+    )
     assert form.to_filters() == CaseFilters(q="2024-0001", status="support", area=area.code, issue="dv")
 
 

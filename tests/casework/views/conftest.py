@@ -14,8 +14,9 @@ def cw_client(client, caseworker):
 @pytest.fixture
 def other_case(other_caseworker, other_area):
     """A case of another area team: the north caseworker must not learn it exists."""
-    return factories.make_case(by=other_caseworker, area=other_area, name="他区 花子", kana="タク ハナコ",
-                               phone="03-9999-0000")
+    return factories.make_case(
+        by=other_caseworker, area=other_area, name="他区 花子", kana="タク ハナコ", phone="03-9999-0000"
+    )
 
 
 @pytest.fixture

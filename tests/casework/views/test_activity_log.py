@@ -22,13 +22,19 @@ def second_agency(db):
 
 
 def entry(**extra):
-    data = {"log-kind": "visit", "log-occurred_at": "2024-05-01T10:30", "log-minutes": "45",
-            "log-note": "自宅を訪問し、生活状況を確認した"}
+    data = {
+        "log-kind": "visit",
+        "log-occurred_at": "2024-05-01T10:30",
+        "log-minutes": "45",
+        "log-note": "自宅を訪問し、生活状況を確認した",
+    }
     data.update(extra)
     return data
 
 
-def test_quick_log_records_an_activity_with_partner_agencies(cw_client, caseworker, case, agency, second_agency):
+def test_quick_log_records_an_activity_with_partner_agencies(
+    cw_client, caseworker, case, agency, second_agency
+):
     response = cw_client.post(log_url(case), entry(**{"log-partner_agencies": [agency.pk, second_agency.pk]}))
     assert response.status_code == 302
     assert response.url == reverse("casework:case_detail", args=[case.pk]) + "#timeline"
@@ -100,8 +106,9 @@ def test_minutes_over_a_day_are_refused(cw_client, case):
 
 
 def test_htmx_log_returns_a_fresh_form_and_the_new_timeline_entry(cw_client, case, agency):
-    response = cw_client.post(log_url(case), entry(**{"log-partner_agencies": [agency.pk]}),
-                              **htmx_headers("quick-log"))
+    response = cw_client.post(
+        log_url(case), entry(**{"log-partner_agencies": [agency.pk]}), **htmx_headers("quick-log")
+    )
     body = response.content.decode()
     activity = Activity.objects.get()
     assert response.status_code == 200
@@ -111,7 +118,7 @@ def test_htmx_log_returns_a_fresh_form_and_the_new_timeline_entry(cw_client, cas
     assert 'hx-swap-oob="afterbegin:#activity-timeline"' in body
     assert f'id="activity-{activity.pk}"' in body
     assert agency.name in body
-    form = body[:body.index("hx-swap-oob")]
+    form = body[: body.index("hx-swap-oob")]
     assert "自宅を訪問し、生活状況を確認した" not in form  # the form is reset
 
 

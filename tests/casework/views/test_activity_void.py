@@ -30,10 +30,14 @@ def test_void_with_a_reason_keeps_the_row_struck_through(cw_client, caseworker, 
     response = cw_client.post(void_url(activity), {"reason": "別のケースに記録した"})
     assert response.status_code == 302
     activity.refresh_from_db()
-    assert activity.voided and activity.void_reason == "別のケースに記録した" and activity.voided_by == caseworker
+    assert (
+        activity.voided
+        and activity.void_reason == "別のケースに記録した"
+        and activity.voided_by == caseworker
+    )
     body = cw_client.get(reverse("casework:case_detail", args=[activity.case_id])).content.decode()
-    item = body[body.index(f'id="activity-{activity.pk}"'):]
-    item = item[:item.index("</li>")]
+    item = body[body.index(f'id="activity-{activity.pk}"') :]
+    item = item[: item.index("</li>")]
     assert "voided" in item and "<del" in item
     assert "電話で状況確認" in item
     assert "別のケースに記録した" in item
@@ -54,7 +58,7 @@ def test_htmx_void_without_reason_returns_the_entry_with_the_error(cw_client, ac
     assert response.status_code == 400
     assert f'id="activity-{activity.pk}"' in body
     assert "この項目は必須です。" in body
-    assert "<details class=\"void\" open>" in body
+    assert '<details class="void" open>' in body
 
 
 def test_voiding_twice_is_a_conflict_shown_in_japanese(cw_client, caseworker, activity):

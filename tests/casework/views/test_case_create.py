@@ -82,7 +82,9 @@ def test_duplicate_phone_warns(cw_client, caseworker, area, intake):
 
 
 def test_confirming_creates_the_case_despite_the_warning(cw_client, case, intake):
-    response = cw_client.post(URL, {**intake, "household_name_kana": "カクウ タロウ", "confirm_duplicate": "on"})
+    response = cw_client.post(
+        URL, {**intake, "household_name_kana": "カクウ タロウ", "confirm_duplicate": "on"}
+    )
     assert response.status_code == 302
     assert Case.objects.count() == 2
 

@@ -20,8 +20,15 @@ def url(name, case, *args):
 
 
 def test_page_shows_the_case(cw_client, caseworker, case, agency):
-    services.member_add(case=case, added_by=caseworker, name="架空 一郎", name_kana="かくう いちろう",
-                        relationship="self", is_central=True, birth_date=datetime.date(1960, 5, 1))
+    services.member_add(
+        case=case,
+        added_by=caseworker,
+        name="架空 一郎",
+        name_kana="かくう いちろう",
+        relationship="self",
+        is_central=True,
+        birth_date=datetime.date(1960, 5, 1),
+    )
     factories.log_activity(case, by=caseworker, agencies=[agency], note="自宅を訪問した")
     body = cw_client.get(url("case_detail", case)).content.decode()
     assert case.number in body
@@ -43,16 +50,32 @@ def test_missing_case_is_404(cw_client, db):
     assert cw_client.get(reverse("casework:case_detail", args=[999999])).status_code == 404
 
 
-@pytest.mark.parametrize("name,method", [
-    ("case_detail", "get"), ("activity_log", "get"), ("activity_log", "post"), ("member_add", "post"),
-    ("plan_create", "post"), ("case_change_status", "post"), ("case_reopen", "post"),
-])
+@pytest.mark.parametrize(
+    "name,method",
+    [
+        ("case_detail", "get"),
+        ("activity_log", "get"),
+        ("activity_log", "post"),
+        ("member_add", "post"),
+        ("plan_create", "post"),
+        ("case_change_status", "post"),
+        ("case_reopen", "post"),
+    ],
+)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_another_areas_case_is_404_on_every_route(cw_client, other_case, name, method, htmx):
     headers = htmx_headers() if htmx else {}
-    data = {"status-status": "closed", "status-closure_reason": "moved", "log-kind": "visit",
-            "log-occurred_at": "2024-05-01T10:00", "member-name": "x", "member-name_kana": "x"}
-    response = getattr(cw_client, method)(url(name, other_case), data if method == "post" else None, **headers)
+    data = {
+        "status-status": "closed",
+        "status-closure_reason": "moved",
+        "log-kind": "visit",
+        "log-occurred_at": "2024-05-01T10:00",
+        "member-name": "x",
+        "member-name_kana": "x",
+    }
+    response = getattr(cw_client, method)(
+        url(name, other_case), data if method == "post" else None, **headers
+    )
     assert response.status_code == 404
     other_case.refresh_from_db()
     assert other_case.status == CaseStatus.INTAKE
@@ -66,11 +89,20 @@ def test_another_areas_case_page_is_not_audited_as_read(cw_client, other_case):
 
 # --- members -----------------------------------------------------------------------------------------
 
+
 def test_member_add_creates_a_member(cw_client, case):
-    response = cw_client.post(url("member_add", case), {
-        "member-name": "架空 花", "member-name_kana": "カクウ ハナ", "member-birth_date": "2010-04-01",
-        "member-sex": "female", "member-relationship": "child", "member-phone": "", "member-is_central": "on",
-    })
+    response = cw_client.post(
+        url("member_add", case),
+        {
+            "member-name": "架空 花",
+            "member-name_kana": "カクウ ハナ",
+            "member-birth_date": "2010-04-01",
+            "member-sex": "female",
+            "member-relationship": "child",
+            "member-phone": "",
+            "member-is_central": "on",
+        },
+    )
     assert response.status_code == 302
     assert response.url.endswith("#members")
     member = HouseholdMember.objects.get(case=case)
@@ -78,9 +110,15 @@ def test_member_add_creates_a_member(cw_client, case):
 
 
 def test_member_add_with_bad_input_rerenders_the_case_page(cw_client, case):
-    response = cw_client.post(url("member_add", case), {
-        "member-name": "架空 花", "member-name_kana": "Hana", "member-sex": "female", "member-relationship": "",
-    })
+    response = cw_client.post(
+        url("member_add", case),
+        {
+            "member-name": "架空 花",
+            "member-name_kana": "Hana",
+            "member-sex": "female",
+            "member-relationship": "",
+        },
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "ふりがなはひらがなかカタカナで入力してください" in body
@@ -91,16 +129,28 @@ def test_member_add_with_bad_input_rerenders_the_case_page(cw_client, case):
 
 # --- plans -------------------------------------------------------------------------------------------
 
+
 def plan_data(agency, **extra):
     data = {
-        "plan-created_on": timezone.localdate().isoformat(), "plan-long_term_goal": "地域で安心して暮らす",
-        "plan-short_term_goal": "家計を立て直す", "plan-review_on": "", "plan-wishes": "",
+        "plan-created_on": timezone.localdate().isoformat(),
+        "plan-long_term_goal": "地域で安心して暮らす",
+        "plan-short_term_goal": "家計を立て直す",
+        "plan-review_on": "",
+        "plan-wishes": "",
         "plan-decided_at_meeting_on": "",
-        "roles-TOTAL_FORMS": "3", "roles-INITIAL_FORMS": "0", "roles-MIN_NUM_FORMS": "0",
+        "roles-TOTAL_FORMS": "3",
+        "roles-INITIAL_FORMS": "0",
+        "roles-MIN_NUM_FORMS": "0",
         "roles-MAX_NUM_FORMS": "10",
-        "roles-0-agency": agency.pk, "roles-0-support": "家計相談", "roles-0-frequency": "月1回",
-        "roles-1-agency": "", "roles-1-support": "", "roles-1-frequency": "",
-        "roles-2-agency": "", "roles-2-support": "", "roles-2-frequency": "",
+        "roles-0-agency": agency.pk,
+        "roles-0-support": "家計相談",
+        "roles-0-frequency": "月1回",
+        "roles-1-agency": "",
+        "roles-1-support": "",
+        "roles-1-frequency": "",
+        "roles-2-agency": "",
+        "roles-2-support": "",
+        "roles-2-frequency": "",
     }
     data.update(extra)
     return data
@@ -143,10 +193,11 @@ def test_service_error_is_shown_on_the_plan_form(cw_client, case, agency):
 
 # --- status ------------------------------------------------------------------------------------------
 
+
 def test_status_form_offers_only_allowed_transitions(cw_client, case):
     body = cw_client.get(url("case_detail", case)).content.decode()
     start = body.index('name="status-status"')
-    options = body[start:body.index("</select>", start)]
+    options = body[start : body.index("</select>", start)]
     assert 'value="assessment"' in options and 'value="closed"' in options
     assert 'value="support"' not in options
 
@@ -159,7 +210,9 @@ def test_status_change(cw_client, case):
 
 
 def test_closing_requires_a_reason(cw_client, case):
-    response = cw_client.post(url("case_change_status", case), {"status-status": "closed", "status-note": "転居予定"})
+    response = cw_client.post(
+        url("case_change_status", case), {"status-status": "closed", "status-note": "転居予定"}
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "終結理由を選んでください。" in body
@@ -169,7 +222,9 @@ def test_closing_requires_a_reason(cw_client, case):
 
 
 def test_closing_with_a_reason(cw_client, case):
-    cw_client.post(url("case_change_status", case), {"status-status": "closed", "status-closure_reason": "moved"})
+    cw_client.post(
+        url("case_change_status", case), {"status-status": "closed", "status-closure_reason": "moved"}
+    )
     case.refresh_from_db()
     assert (case.status, case.closure_reason) == (CaseStatus.CLOSED, "moved")
 
@@ -190,7 +245,10 @@ def test_reopen_keeps_the_history(cw_client, caseworker, case):
     case.refresh_from_db()
     assert case.status == CaseStatus.ASSESSMENT
     assert [c.to_status for c in case.status_changes.order_by("changed_at", "id")] == [
-        "intake", "closed", "assessment"]
+        "intake",
+        "closed",
+        "assessment",
+    ]
     body = cw_client.get(url("case_detail", case)).content.decode()
     assert "終結 → " in body and "再度相談あり" in body
 
@@ -202,6 +260,7 @@ def test_reopening_an_open_case_is_a_conflict_shown_on_the_form(cw_client, case)
 
 
 # --- seeing is not editing ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def agency_client(client, caseworker, case, agency):
@@ -226,3 +285,24 @@ def test_agency_staff_cannot_edit_the_case(agency_client, case):
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.status == CaseStatus.INTAKE
+
+
+def test_number_of_queries_does_not_grow_with_the_timeline(cw_client, caseworker, case, agency):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert cw_client.get(url("case_detail", case)).status_code == 200
+        return len(ctx.captured_queries)
+
+    factories.log_activity(case, by=caseworker, agencies=[agency])
+    few = count_queries()
+    second = factories.make_agency("second")
+    for _ in range(5):
+        activity = factories.log_activity(case, by=caseworker, agencies=[agency, second])
+    services.activity_void(activity=activity, voided_by=caseworker, reason="重複")
+    services.member_add(
+        case=case, added_by=caseworker, name="架空 花", name_kana="かくう はな", relationship="child"
+    )
+    assert count_queries() == few

@@ -17,7 +17,7 @@ def results(response) -> str:
     """The results section only (the search box echoes the query, which is no finding)."""
     body = response.content.decode()
     start = body.index('id="case-results"')
-    return body[start:body.index("</section>", start)]
+    return body[start : body.index("</section>", start)]
 
 
 def test_anonymous_user_is_sent_to_login(client, db):
@@ -67,8 +67,9 @@ def test_search_by_phone(cw_client, caseworker, area, case, query):
 
 
 def test_search_by_member_kana_finds_the_household(cw_client, caseworker, case):
-    services.member_add(case=case, added_by=caseworker, name="架空 次郎", name_kana="かくう じろう",
-                        relationship="child")
+    services.member_add(
+        case=case, added_by=caseworker, name="架空 次郎", name_kana="かくう じろう", relationship="child"
+    )
     assert case.number in cw_client.get(URL, {"q": "カクウ ジロウ"}).content.decode()
 
 

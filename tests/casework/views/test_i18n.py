@@ -27,7 +27,9 @@ def test_switching_to_english_shows_english(cw_client, caseworker, case):
 
 def test_form_errors_follow_the_language(cw_client, case):
     cw_client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    response = cw_client.post(reverse("casework:case_change_status", args=[case.pk]), {"status-status": "closed"})
+    response = cw_client.post(
+        reverse("casework:case_change_status", args=[case.pk]), {"status-status": "closed"}
+    )
     assert response.status_code == 400
     assert "Choose why the case is closed" in response.content.decode()
 
@@ -42,3 +44,18 @@ def test_login_page_has_the_language_switch(client, db):
     body = client.get(reverse("login")).content.decode()
     assert "ログイン" in body
     assert 'name="language" value="en"' in body
+
+
+def test_the_header_links_the_audit_log_for_auditors_only(client, cw_client, db):
+    from network.models import Role
+
+    assert "/audit/" not in cw_client.get(reverse("casework:case_list")).content.decode()
+    auditor = factories.make_staff("auditor1", role=Role.AUDITOR)
+    client.force_login(auditor)
+    client.get(reverse("casework:case_list"))  # may be sent to two-factor enrolment first
+    from django.template import engines
+
+    html = engines["django"].from_string(
+        '{% load casework_ui %}{% has_role user "auditor" as a %}{{ a }}'
+    ).render({"user": auditor})
+    assert html == "True"

@@ -1,0 +1,217 @@
+"""The auditor's page over the audit log (/audit/) and its CSV export: auditors only (404 for everyone
+else), filters by user, case number, action and local date, and the export is itself audited."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casework import audit, services
+from casework.audit_selectors import AuditFilters, audit_events
+from casework.models import AuditEvent
+from network.roles import role_group_sync, role_permissions_sync
+from tests import factories
+
+BOM = b"\xef\xbb\xbf"
+UTC = datetime.UTC
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id  # the second factor has been passed
+    session.save()
+    return client
+
+
+def _usernames(response) -> list[str]:
+    return [event.actor_username for event, _changes in response.context["rows"]]
+
+
+def _csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content)
+    assert body.startswith(BOM)
+    return list(csv.reader(io.StringIO(body[len(BOM):].decode("utf-8"))))
+
+
+@pytest.fixture
+def auditor(db):
+    return factories.make_staff("auditor", role="auditor")
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return _client_for(auditor)
+
+
+@pytest.fixture
+def events(case, caseworker, other_caseworker):
+    """The case's own creation row, one update by the caseworker, one read by another, and a dated login."""
+    services.case_update(case=case, updated_by=caseworker, phone="090-1234-0000", urgency="high")
+    audit.record(actor=other_caseworker, action="case.view", case=case)
+    AuditEvent.objects.create(at=datetime.datetime(2026, 4, 1, 15, 30, tzinfo=UTC),  # 2 April 00:30 in Tokyo
+                              actor=caseworker, actor_username="cw_north", action="auth.login")
+    return case
+
+
+def test_auditor_sees_events_newest_first_with_masked_changes(auditor_client, events):
+    response = auditor_client.get("/audit/")
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    ats = [event.at for event, _changes in rows]
+    assert ats == sorted(ats, reverse=True)
+    actions = {event.action for event, _changes in rows}
+    assert actions >= {"case.create", "case.update", "case.view", "auth.login"}
+    body = response.content.decode()
+    assert events.number in body and "cw_south" in body
+    assert "***" in body and "090-1234-0000" not in body
+    assert "2026-04-02 00:30:00" in body  # shown in Asia/Tokyo
+
+
+def test_filter_by_action(auditor_client, events):
+    response = auditor_client.get("/audit/", {"action": "case.update"})
+    assert [event.action for event, _changes in response.context["rows"]] == ["case.update"]
+
+
+def test_filter_by_user(auditor_client, events):
+    response = auditor_client.get("/audit/", {"user": "cw_south"})
+    assert _usernames(response) == ["cw_south"]
+
+
+def test_filter_by_case_number(auditor_client, events, other_caseworker):
+    other_case = factories.make_case(by=other_caseworker)
+    response = auditor_client.get("/audit/", {"case": events.number})
+    cases = {event.case_id for event, _changes in response.context["rows"]}
+    assert cases == {events.pk}
+    response = auditor_client.get("/audit/", {"case": other_case.number})
+    assert [event.action for event, _changes in response.context["rows"]] == ["case.create"]
+
+
+def test_filter_by_local_date(auditor_client, events):
+    response = auditor_client.get("/audit/", {"date_from": "2026-04-02", "date_to": "2026-04-02"})
+    assert [event.action for event, _changes in response.context["rows"]] == ["auth.login"]
+    response = auditor_client.get("/audit/", {"date_from": "2026-04-01", "date_to": "2026-04-01"})
+    assert response.context["rows"] == []
+
+
+def test_invalid_filter_values_are_ignored(auditor_client, events):
+    response = auditor_client.get("/audit/", {"action": "no.such", "date_from": "not-a-date"})
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == AuditEvent.objects.count()
+
+
+def test_pages_hold_100_events(auditor_client, caseworker):
+    now = datetime.datetime(2026, 5, 1, tzinfo=UTC)
+    AuditEvent.objects.bulk_create([
+        AuditEvent(at=now + datetime.timedelta(minutes=i), actor_username="bulk", action="case.view")
+        for i in range(105)
+    ])
+    first = auditor_client.get("/audit/", {"user": "bulk"})
+    second = auditor_client.get("/audit/", {"user": "bulk", "page": 2})
+    assert len(first.context["rows"]) == 100 and len(second.context["rows"]) == 5
+    assert first.context["rows"][0][0].at == now + datetime.timedelta(minutes=104)
+
+
+@pytest.mark.parametrize("role", ["caseworker", "coordinator", "agency", "manager"])
+@pytest.mark.parametrize("path", ["/audit/", "/audit/export.csv"])
+def test_everyone_but_auditors_gets_404(db, events, role, path):
+    kwargs = {"area": factories.make_area()} if role in ("caseworker", "coordinator") else {}
+    if role == "agency":
+        kwargs = {"agency": factories.make_agency()}
+    user = factories.make_staff(f"x_{role}", role=role, **kwargs)
+    client = _client_for(user)
+    before = AuditEvent.objects.count()
+    response = client.get(path)
+    assert response.status_code == 404
+    assert AuditEvent.objects.count() == before  # a refused export writes nothing
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get("/audit/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_selector_returns_nothing_for_non_auditors(events, caseworker, auditor):
+    assert not audit_events(fetched_by=caseworker, filters=AuditFilters()).exists()
+    assert audit_events(fetched_by=auditor, filters=AuditFilters()).exists()
+
+
+def test_csv_export_has_bom_header_and_filtered_rows(auditor_client, events):
+    response = auditor_client.get("/audit/export.csv", {"action": "case.update"})
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = _csv(response)
+    header, data = rows[0], rows[1:]
+    assert len(header) == 11
+    assert len(data) == 1
+    assert data[0][1] == "cw_north" and data[0][2] == "case.update" and data[0][4] == events.number
+    assert "***" in data[0][-1] and "090-1234-0000" not in data[0][-1]
+
+
+def test_csv_times_are_local_and_formulas_are_defused(auditor_client, db):
+    AuditEvent.objects.create(at=datetime.datetime(2026, 4, 1, 15, 30, tzinfo=UTC),
+                              actor_username="=HYPERLINK()", action="auth.login_failed")
+    rows = _csv(auditor_client.get("/audit/export.csv", {"action": "auth.login_failed"}))
+    assert rows[1][0] == "2026-04-02 00:30:00"
+    assert rows[1][1] == "'=HYPERLINK()"
+
+
+def test_export_writes_its_own_audit_row(auditor_client, auditor, events):
+    response = auditor_client.get("/audit/export.csv", {"user": "cw_north", "date_from": "2026-04-02"})
+    b"".join(response.streaming_content)
+    row = AuditEvent.objects.filter(actor=auditor, action="case.export").get()
+    assert row.changes == {"audit_export": {"user": "cw_north", "case": "", "action": "",
+                                            "date_from": "2026-04-02", "date_to": ""}}
+    assert row.channel == "web"
+
+
+def test_break_glass_reason_is_shown_to_auditors(auditor_client, case):
+    manager = factories.make_staff("hq", role="manager")
+    audit.record(actor=manager, action="break_glass", case=case, reason="本人の安否確認のため")
+    response = auditor_client.get("/audit/", {"action": "break_glass"})
+    assert "本人の安否確認のため" in response.content.decode()
+    rows = _csv(auditor_client.get("/audit/export.csv", {"action": "break_glass"}))
+    assert rows[1][9] == "本人の安否確認のため"
+
+
+def test_role_groups_give_managers_break_glass_and_caseworkers_not(caseworker):
+    manager = factories.make_staff("hq", role="manager")
+    coordinator = factories.make_staff("coord", role="coordinator", area=factories.make_area())
+    role_permissions_sync()
+    role_permissions_sync()  # idempotent
+    for user in (manager, caseworker, coordinator):
+        role_group_sync(user=user)
+    assert manager.has_perm("casework.break_glass")
+    assert not manager.has_perm("casework.share_without_basis")
+    assert coordinator.has_perm("casework.share_without_basis")
+    assert not coordinator.has_perm("casework.break_glass")
+    assert not caseworker.has_perm("casework.break_glass")
+    assert not caseworker.has_perm("casework.share_without_basis")
+    assert set(Group.objects.get(name="role:manager").permissions.values_list("codename", flat=True)) == {
+        "break_glass"}
+
+
+def test_role_group_sync_removes_stale_role_groups(caseworker):
+    role_permissions_sync()
+    caseworker.groups.add(Group.objects.get(name="role:manager"))
+    area_group = Group.objects.create(name="area:x")
+    caseworker.groups.add(area_group)
+    role_group_sync(user=caseworker)
+    assert set(caseworker.groups.values_list("name", flat=True)) == {"role:caseworker", "area:x"}
+    assert not caseworker.has_perm("casework.break_glass")
+
+
+def test_role_permissions_sync_removes_extra_permissions(db):
+    role_permissions_sync()
+    group = Group.objects.get(name="role:manager")
+    group.permissions.add(*Group.objects.get(name="role:coordinator").permissions.all())
+    role_permissions_sync()
+    assert list(group.permissions.values_list("codename", flat=True)) == ["break_glass"]
