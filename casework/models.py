@@ -429,6 +429,7 @@ class CaseAccessGrant(models.Model):
     )
     basis = models.CharField(max_length=16, choices=AccessBasis.choices)
     source_id = models.PositiveBigIntegerField(null=True, blank=True)  # the consent/meeting/referral row
+    read_only = models.BooleanField(default=False)  # view, but not log activities (e.g. after a transfer)
     reason = EncryptedTextField(blank=True)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField()

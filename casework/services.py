@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from network.fiscal import fiscal_year_of_date
-from network.groups import agency_group
+from network.groups import agency_group, area_group
 from network.models import Agency, Area
 from network.selectors import areas_of
 
@@ -404,37 +404,99 @@ def _require_case_team(case: Case, user) -> None:
         raise PermissionDenied(_("Only the case's area team can change how it is shared."))
 
 
+def _sync_group_perms(case: Case, group) -> bool:
+    """Make the group's guardian permissions on the case match its active grants. True if any remain."""
+    active = list(CaseAccessGrant.objects.filter(case=case, group=group, revoked_at__isnull=True)
+                  .values_list("read_only", flat=True))
+    wanted = set()
+    if active:
+        wanted.add("casework.view_case")
+    if any(not read_only for read_only in active):
+        wanted.add("casework.log_activity")
+    for perm in CASE_GRANTED_PERMS:
+        if perm in wanted:
+            assign_perm(perm, group, case)
+        else:
+            remove_perm(perm, group, case)
+    return bool(active)
+
+
 def _grant(*, case: Case, group=None, user=None, basis: str, granted_by, source_id=None, reason: str = "",
-           expires_at=None) -> CaseAccessGrant:
+           expires_at=None, read_only: bool = False) -> CaseAccessGrant:
     grant = CaseAccessGrant.objects.create(
         case=case, group=group, user=user, basis=basis, source_id=source_id, reason=reason,
-        granted_by=granted_by, granted_at=timezone.now(), expires_at=expires_at,
+        granted_by=granted_by, granted_at=timezone.now(), expires_at=expires_at, read_only=read_only,
     )
     if group is not None:
-        for perm in CASE_GRANTED_PERMS:
-            assign_perm(perm, group, case)
+        _sync_group_perms(case, group)
     audit.record(actor=granted_by, action=AuditAction.PERMISSION_GRANT, case=case, obj=grant,
-                 changes={"basis": [None, basis], "to": [None, group.name if group else user.username]})
+                 changes={"basis": [None, basis], "to": [None, group.name if group else user.username],
+                          "read_only": [None, read_only]})
     return grant
 
 
 def _revoke(grants, *, revoked_by) -> int:
-    """End grants; a group loses its permission only when none of its other grants on the case remain."""
+    """End grants; a group loses a permission only when none of its other grants on the case need it."""
     revoked = 0
-    for grant in grants.select_for_update(of=("self",)).filter(revoked_at__isnull=True).select_related("group", "case"):
+    for grant in grants.select_for_update(of=("self",)).filter(revoked_at__isnull=True).select_related(
+            "group", "case"):
         grant.revoked_at = timezone.now()
         grant.revoked_by = revoked_by
         grant.save(update_fields=["revoked_at", "revoked_by"])
         revoked += 1
-        still_granted = CaseAccessGrant.objects.filter(
-            case_id=grant.case_id, group_id=grant.group_id, revoked_at__isnull=True
-        ).exists()
-        if grant.group_id and not still_granted:
-            for perm in CASE_GRANTED_PERMS:
-                remove_perm(perm, grant.group, grant.case)
+        still_granted = _sync_group_perms(grant.case, grant.group) if grant.group_id else False
         audit.record(actor=revoked_by, action=AuditAction.PERMISSION_REVOKE, case=grant.case, obj=grant,
                      changes={"basis": [grant.basis, None], "still_shared": [True, still_granted]})
     return revoked
+
+
+@transaction.atomic
+def case_access_grant(*, case: Case, group, basis: str, source_id: int, granted_by,
+                      read_only: bool = False) -> CaseAccessGrant:
+    """Give a group access on a recorded basis (used by referrals: collaboration and transfer)."""
+    return _grant(case=case, group=group, basis=basis, source_id=source_id, granted_by=granted_by,
+                  read_only=read_only)
+
+
+@transaction.atomic
+def case_access_revoke(*, case: Case, basis: str, source_id: int, revoked_by) -> int:
+    return _revoke(CaseAccessGrant.objects.filter(case=case, basis=basis, source_id=source_id),
+                   revoked_by=revoked_by)
+
+
+@transaction.atomic
+def case_transfer(*, case: Case, to_area: Area, transferred_by, source_id: int | None = None) -> Case:
+    """移管: the case moves to another area team; the sending team keeps read-only access to its history.
+
+    Activities keep the area they were logged in (DESIGN §2), so last year's work stays where it was done.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    old_area = case.area
+    if old_area.pk == to_area.pk:
+        raise StateConflict(_("The case is already in that area."))
+    case.area = to_area
+    case.lead_caseworker = None  # the receiving coordinator assigns one
+    case.community_area = None
+    case.save(update_fields=["area", "lead_caseworker", "community_area", "updated_at"])
+    _grant(case=case, group=area_group(old_area), basis=AccessBasis.REFERRAL, source_id=source_id,
+           granted_by=transferred_by, read_only=True)
+    audit.record(actor=transferred_by, action=AuditAction.CASE_UPDATE, case=case, obj=case,
+                 changes={"area": [old_area.code, to_area.code]})
+    return case
+
+
+@transaction.atomic
+def case_assign_lead(*, case: Case, lead_caseworker, assigned_by) -> Case:
+    """The area coordinator assigns the lead caseworker (a member of the case's area team)."""
+    _require_team(case, assigned_by)
+    if lead_caseworker is not None and not is_on_case_team(user=lead_caseworker, case=case):
+        raise ValidationError({"lead_caseworker": _("The lead caseworker must belong to the case's area team.")})
+    before = case.lead_caseworker_id
+    case.lead_caseworker = lead_caseworker
+    case.save(update_fields=["lead_caseworker", "updated_at"])
+    audit.record(actor=assigned_by, action=AuditAction.CASE_UPDATE, case=case, obj=case,
+                 changes={"lead_caseworker": [before, getattr(lead_caseworker, "pk", None)]})
+    return case
 
 
 def _agencies_required(agencies: Sequence[Agency]) -> list[Agency]:

@@ -46,6 +46,7 @@ from .models import Activity, Case, PlanRole
 TIMELINE_LIMIT = 100  # newest activities shown on the case page
 DUPLICATES_SHOWN = 20
 FORM_ERROR = 400
+MAX_ID = 2**63 - 1  # a larger id in a URL is simply not found (PostgreSQL would refuse the query)
 
 
 def staff_login_required(view):
@@ -72,6 +73,8 @@ def _is_fragment_for(request: HttpRequest, target_id: str) -> bool:
 
 
 def _case_or_404(request: HttpRequest, case_id: int) -> Case:
+    if case_id > MAX_ID:
+        raise Http404
     try:
         return selectors.case_get(fetched_by=request.user, case_id=case_id)
     except Case.DoesNotExist:
@@ -79,6 +82,8 @@ def _case_or_404(request: HttpRequest, case_id: int) -> Case:
 
 
 def _activity_or_404(request: HttpRequest, case: Case, activity_id: int) -> Activity:
+    if activity_id > MAX_ID:
+        raise Http404
     try:
         activity = selectors.activity_get(fetched_by=request.user, activity_id=activity_id)
     except Activity.DoesNotExist:
@@ -90,12 +95,12 @@ def _activity_or_404(request: HttpRequest, case: Case, activity_id: int) -> Acti
 
 def _require_case_team(request: HttpRequest, case: Case) -> None:
     if not selectors.is_on_case_team(user=request.user, case=case):
-        raise PermissionDenied(_("Only the case's area team can change the case."))
+        raise PermissionDenied(_("Only the case's area team can change this case."))
 
 
 def _require_activity_logging(request: HttpRequest, case: Case) -> None:
     if not selectors.can_log_activity(user=request.user, case=case):
-        raise PermissionDenied(_("You may see this case but not record activities on it."))
+        raise PermissionDenied(_("You may read this case but not record activities on it."))
 
 
 def _timeline_item(case: Case, activity_id: int) -> Activity:

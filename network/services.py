@@ -16,6 +16,7 @@ from django.db import models, transaction
 from . import master_data
 from .groups import agency_group, agency_group_name, area_group, area_group_name
 from .models import Agency, Area, CommunityArea, Membership, Role, User
+from .roles import ROLE_GROUP_PREFIX, role_group_sync, role_permissions_sync
 
 # --- master data -----------------------------------------------------------------------------
 
@@ -103,6 +104,7 @@ def master_data_seed() -> SeedReport:
     Runs network's own step, then every registered app's step, all in one transaction.
     """
     report = _network_master_data_seed()
+    role_permissions_sync()  # the "role:<role>" groups and the model permissions they carry
     for seeder in _extra_seeders.values():
         report.update(seeder())
     return report
@@ -204,7 +206,7 @@ def staff_totp_provision(*, user: User, secret: str) -> None:
 
 
 def staff_groups_sync(*, user: User) -> list[str]:
-    """Put the user in exactly the area-team and agency groups their memberships call for.
+    """Put the user in exactly the area-team, agency and role groups their memberships call for.
 
     Other groups are left alone. Returns the names of the managed groups the user is now in.
     """
@@ -221,7 +223,12 @@ def staff_groups_sync(*, user: User) -> list[str]:
     if stale:
         user.groups.remove(*stale)
     user.groups.add(*wanted.values())
-    return sorted(wanted)
+    role_group_sync(user=user)
+    return sorted(
+        user.groups.filter(managed | models.Q(name__startswith=ROLE_GROUP_PREFIX)).values_list(
+            "name", flat=True
+        )
+    )
 
 
 @transaction.atomic

@@ -93,6 +93,24 @@
       } else if (e.key === "Escape") {
         input.value = "";
         renderList();
+      } else if (e.key === "ArrowDown") {
+        var firstOption = list.querySelector(".picker-option");
+        if (firstOption) { e.preventDefault(); firstOption.focus(); }
+      }
+    });
+    // Arrow keys move through the suggestions; Enter or Space picks; Escape goes back to typing.
+    list.addEventListener("keydown", function (e) {
+      var current = e.target.closest(".picker-option");
+      if (!current) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        var next = e.key === "ArrowDown" ? current.nextElementSibling : current.previousElementSibling;
+        if (next && next.classList.contains("picker-option")) next.focus(); else if (e.key === "ArrowUp") input.focus();
+      } else if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        pick(current._option);
+      } else if (e.key === "Escape") {
+        input.focus();
       }
     });
     renderChips();

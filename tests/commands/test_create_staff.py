@@ -42,7 +42,7 @@ def test_create_staff_for_each_role(role, team_args, area, agency, group):
     assert membership.role == role
     assert (membership.area.code if membership.area else None) == area
     assert (membership.agency.code if membership.agency else None) == agency
-    assert list(user.groups.values_list("name", flat=True)) == ([group] if group else [])
+    assert set(user.groups.values_list("name", flat=True)) == {f"role:{role}", *([group] if group else [])}
     assert "Created staff account 'someone'" in out
 
 
@@ -65,7 +65,7 @@ def test_changing_area_moves_the_user_to_the_new_team_group():
 
     user = User.objects.get(username="cw")
     assert list(user.memberships.values_list("area__code", flat=True)) == ["hokubu"]
-    assert list(user.groups.values_list("name", flat=True)) == ["area:hokubu"]
+    assert set(user.groups.values_list("name", flat=True)) == {"area:hokubu", "role:caseworker"}
 
 
 @pytest.mark.parametrize(
@@ -90,6 +90,12 @@ def test_invalid_combinations_are_refused_with_a_clear_message(args, message):
     assert not User.objects.filter(username="someone").exists()
 
 
+def test_a_manager_gets_the_permissions_of_their_role():
+    create_staff("boss", "--password", PASSWORD, "--role", "manager")
+
+    assert User.objects.get(username="boss").has_perm("casework.break_glass")
+
+
 def test_an_unknown_role_is_refused():
     with pytest.raises(CommandError, match="invalid choice"):
         create_staff("someone", "--password", PASSWORD, "--role", "admin")
@@ -110,7 +116,7 @@ def test_a_failed_update_leaves_the_account_as_it_was():
 
     user = User.objects.get(username="cw")
     assert user.check_password(PASSWORD)
-    assert list(user.groups.values_list("name", flat=True)) == ["area:tanaka"]
+    assert set(user.groups.values_list("name", flat=True)) == {"area:tanaka", "role:caseworker"}
 
 
 @pytest.mark.skipif(not TOTP_INSTALLED, reason="needs django_otp.plugins.otp_totp in INSTALLED_APPS")

@@ -21,7 +21,8 @@ def test_a_caseworker_joins_their_area_team_group(seeded):
     )
 
     assert result.created
-    assert list(result.user.groups.values_list("name", flat=True)) == ["area:tanaka"]
+    assert set(result.user.groups.values_list("name", flat=True)) == {"area:tanaka", "role:caseworker"}
+    assert result.groups == ["area:tanaka", "role:caseworker"]
     assert result.user.check_password(PASSWORD)
 
 
@@ -36,7 +37,7 @@ def test_moving_a_caseworker_replaces_their_membership_and_group(seeded):
 
     assert not result.created
     assert list(Membership.objects.filter(user=result.user).values_list("area__code", flat=True)) == ["nanbu"]
-    assert list(result.user.groups.values_list("name", flat=True)) == ["area:nanbu"]
+    assert set(result.user.groups.values_list("name", flat=True)) == {"area:nanbu", "role:caseworker"}
 
 
 def test_a_second_role_keeps_the_first_membership(seeded):
@@ -49,7 +50,12 @@ def test_a_second_role_keeps_the_first_membership(seeded):
     ).user
 
     assert set(user.memberships.values_list("role", flat=True)) == {Role.CASEWORKER, Role.AGENCY}
-    assert set(user.groups.values_list("name", flat=True)) == {"area:tanaka", "agency:jiritsu-soudan"}
+    assert set(user.groups.values_list("name", flat=True)) == {
+        "area:tanaka",
+        "agency:jiritsu-soudan",
+        "role:caseworker",
+        "role:agency",
+    }
 
 
 def test_group_sync_leaves_unmanaged_groups_alone(seeded):
@@ -60,7 +66,17 @@ def test_group_sync_leaves_unmanaged_groups_alone(seeded):
 
     services.staff_groups_sync(user=user)
 
-    assert set(user.groups.values_list("name", flat=True)) == {"area:tanaka", "report-editors"}
+    assert set(user.groups.values_list("name", flat=True)) == {
+        "area:tanaka",
+        "role:caseworker",
+        "report-editors",
+    }
+
+
+def test_seeding_gives_the_role_groups_their_permissions(seeded):
+    from django.contrib.auth.models import Group
+
+    assert Group.objects.get(name="role:manager").permissions.filter(codename="break_glass").exists()
 
 
 def test_nothing_is_written_when_validation_fails(seeded):

@@ -1,5 +1,4 @@
 import pytest
-from django.urls import reverse
 
 from tests import factories
 
@@ -22,11 +21,6 @@ def other_case(other_caseworker, other_area):
 @pytest.fixture
 def other_activity(other_case, other_caseworker):
     return factories.log_activity(other_case, by=other_caseworker, note="他エリアの記録")
-
-
-@pytest.fixture
-def detail_url(case):
-    return reverse("casework:case_detail", args=[case.pk])
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

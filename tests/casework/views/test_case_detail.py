@@ -1,6 +1,7 @@
 """The case page and its forms: members, plan, status. A case the user may not see is a 404 everywhere."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -306,3 +307,29 @@ def test_number_of_queries_does_not_grow_with_the_timeline(cw_client, caseworker
         case=case, added_by=caseworker, name="架空 花", name_kana="かくう はな", relationship="child"
     )
     assert count_queries() == few
+
+
+def test_a_case_of_another_area_looks_exactly_like_a_missing_one(cw_client, other_case):
+    hidden = cw_client.get(url("case_detail", other_case))
+    missing = cw_client.get(reverse("casework:case_detail", args=[other_case.pk + 1000]))
+    assert hidden.status_code == missing.status_code == 404
+
+    def page(response):  # minus what differs per request anyway: CSRF tokens and the current path
+        body = response.content.decode()
+        body = re.sub(r'(X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", body)
+        return re.sub(r'name="next" value="[^"]*"', "", body)
+
+    assert page(hidden) == page(missing)
+    assert "ページが見つかりません" in hidden.content.decode()
+    assert other_case.number not in hidden.content.decode()
+
+
+def test_forbidden_edit_explains_why_in_japanese(agency_client, case):
+    response = agency_client.post(url("member_add", case), {"member-name": "x"})
+    assert response.status_code == 403
+    assert "このケースを変更できるのは担当エリアのチームだけです。" in response.content.decode()
+
+
+def test_an_id_too_large_for_the_database_is_404(cw_client, case):
+    assert cw_client.get(f"/cases/{10**25}/").status_code == 404
+    assert cw_client.post(f"/cases/{case.pk}/activities/{10**25}/void/", {"reason": "x"}).status_code == 404
