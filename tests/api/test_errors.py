@@ -88,7 +88,7 @@ def test_an_uncaught_error_under_the_api_is_a_json_500_without_detail(caseworker
 
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Server error."}
+    assert response.json() == {"detail": "サーバーエラーが発生しました。"}  # Japanese first, no internals
 
 
 @pytest.mark.urls("tests.api.test_errors")
