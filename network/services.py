@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,6 +14,7 @@ from . import master_data
 from .groups import agency_group, agency_group_name, area_group, area_group_name
 from .models import Agency, Area, CommunityArea, Membership, Role, User
 from .roles import ROLE_GROUP_PREFIX, role_group_sync, role_permissions_sync
+from .twofactor import totp_provision
 
 # --- master data -----------------------------------------------------------------------------
 
@@ -113,7 +111,6 @@ def master_data_seed() -> SeedReport:
 # --- staff accounts --------------------------------------------------------------------------
 
 AREA_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
-TOTP_APP = "django_otp.plugins.otp_totp"
 # The groups staff_groups_sync manages; any other group a user is in is left alone.
 MANAGED_GROUP_PREFIXES = ("area:", "agency:")
 
@@ -172,37 +169,12 @@ def _resolve_team(
     return None, None
 
 
-def _totp_key_hex(secret: str) -> str:
-    """A base32 secret (as authenticator apps show it, spaces and case ignored) as django-otp's hex key."""
-    text = "".join(secret.split()).upper().rstrip("=")
-    try:
-        raw = base64.b32decode(text + "=" * (-len(text) % 8))
-    except (binascii.Error, ValueError):
-        raise ValidationError(
-            {"totp_secret": "The TOTP secret must be base32 (letters A-Z and digits 2-7)."}
-        ) from None
-    if not 10 <= len(raw) <= 40:
-        raise ValidationError(
-            {"totp_secret": "The TOTP secret must be 16 to 64 base32 characters (80-320 bits)."}
-        )
-    return raw.hex()
-
-
-def _check_totp_available() -> None:
-    if not apps.is_installed(TOTP_APP):
-        raise ValidationError(
-            {"totp_secret": f"TOTP provisioning needs the access-control module ({TOTP_APP} not installed)."}
-        )
-
-
 def staff_totp_provision(*, user: User, secret: str) -> None:
     """Give the user one confirmed TOTP device with this secret, replacing their TOTP devices."""
-    key = _totp_key_hex(secret)
-    _check_totp_available()
-    from django_otp.plugins.otp_totp.models import TOTPDevice  # installed only with the access-control module
-
-    TOTPDevice.objects.filter(user=user).delete()
-    TOTPDevice.objects.create(user=user, name="provisioned", key=key, confirmed=True)
+    try:
+        totp_provision(user=user, secret_base32=secret)
+    except ValueError as exc:
+        raise ValidationError({"totp_secret": f"The TOTP secret is not usable: {exc}."}) from None
 
 
 def staff_groups_sync(*, user: User) -> list[str]:
@@ -246,9 +218,6 @@ def staff_create_or_update(
     Memberships of the user's other roles are kept. Everything is validated before anything is written.
     """
     area, agency = _resolve_team(role=role, area_code=area_code, agency_code=agency_code)
-    if totp_secret is not None:
-        _totp_key_hex(totp_secret)
-        _check_totp_available()
     User._meta.get_field("username").run_validators(username)
     user = User.objects.filter(username=username).first()
     created = user is None

@@ -40,8 +40,9 @@ def totp_secret_base32(device: TOTPDevice) -> str:
 @transaction.atomic
 def totp_provision(*, user, secret_base32: str) -> TOTPDevice:
     """A confirmed device with a known secret (provisioning automation: create_staff --totp-secret)."""
+    text = "".join(secret_base32.split()).upper().rstrip("=")  # as apps show it: spaces, any case
     try:
-        key = base64.b32decode(secret_base32.strip().upper() + "=" * (-len(secret_base32.strip()) % 8))
+        key = base64.b32decode(text + "=" * (-len(text) % 8))
     except binascii.Error as exc:
         raise ValueError("the TOTP secret must be base32") from exc
     if len(key) < 10:
