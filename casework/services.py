@@ -138,7 +138,7 @@ def case_open(
     case.full_clean(exclude=["number", "created_by", "lead_caseworker"])
     case.save()
     CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main_issue)) for t in tags)
-    _record_status(case, from_status="", by=opened_by, note="opened")
+    _record_status(case, from_status="", by=opened_by)
     audit.record(actor=opened_by, action=AuditAction.CASE_CREATE, case=case, obj=case,
                  changes={"area": [None, area.code], "issues": [None, tags]})
     return case

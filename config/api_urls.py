@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("network.api")),
     path("", include("casework.api")),
+    path("", include("referrals.api")),
 ]

@@ -16,33 +16,39 @@ def _unquote(line: str) -> str:
     return ast.literal_eval(line)
 
 
+def _parse_block(lines: list[str]) -> dict[str, str]:
+    entry: dict[str, str] = {}
+    current = None
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        if line.startswith('"') and current:
+            entry[current] += _unquote(line)
+        else:
+            current, _, rest = line.partition(" ")
+            entry[current] = _unquote(rest)
+    return entry
+
+
 def parse_po(path: Path) -> dict[str, str]:
+    """msgid → msgstr, skipping fuzzy and untranslated entries. Plural entries become
+    "singular\0plural" → "form0\0form1…", as GNU .mo files store them."""
     messages: dict[str, str] = {}
-    msgid = msgstr = None
-    section = None
-    fuzzy = False
-    entry_fuzzy = False
-
-    def flush():
-        if msgid is not None and msgstr is not None and (msgstr or msgid == "") and not entry_fuzzy:
-            messages[msgid] = msgstr
-
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
-        if line.startswith("msgid "):
-            flush()
-            entry_fuzzy, fuzzy = fuzzy, False
-            msgid, msgstr, section = _unquote(line[6:]), None, "id"
-        elif line.startswith("msgstr "):
-            msgstr, section = _unquote(line[7:]), "str"
-        elif line.startswith('"'):
-            if section == "id":
-                msgid += _unquote(line)
-            elif section == "str":
-                msgstr += _unquote(line)
-    flush()
+    blocks = path.read_text(encoding="utf-8").split("\n\n")
+    for block in blocks:
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if any(line.startswith("#,") and "fuzzy" in line for line in lines):
+            continue
+        entry = _parse_block(lines)
+        if "msgid" not in entry:
+            continue
+        if "msgid_plural" in entry:
+            forms = sorted((k for k in entry if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+            key, value = entry["msgid"] + "\0" + entry["msgid_plural"], "\0".join(entry[k] for k in forms)
+        else:
+            key, value = entry["msgid"], entry.get("msgstr", "")
+        if value.strip("\0") or key == "":
+            messages[key] = value
     return messages
 
 
@@ -60,10 +66,10 @@ def write_mo(messages: dict[str, str], path: Path) -> None:
     key_start = 7 * 4 + 16 * n
     value_start = key_start + len(ids)
     table = []
-    for o1, l1, o2, l2 in offsets:
-        table += [l1, o1 + key_start]
-    for o1, l1, o2, l2 in offsets:
-        table += [l2, o2 + value_start]
+    for key_offset, key_len, _value_offset, _value_len in offsets:
+        table += [key_len, key_offset + key_start]
+    for _key_offset, _key_len, value_offset, value_len in offsets:
+        table += [value_len, value_offset + value_start]
     header = struct.pack("Iiiiiii", 0x950412DE, 0, n, 7 * 4, 7 * 4 + n * 8, 0, 0)
     path.write_bytes(header + struct.pack(f"{len(table)}i", *table) + ids + strs)
 

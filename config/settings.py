@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "referrals.context_processors.notifications",
             ],
         },
     },
@@ -307,6 +308,23 @@ if not DEBUG:
 
 # --- Domain settings --------------------------------------------------------------------------
 CASE_LIST_PAGE_SIZE = 50
+
+# --- Referrals --------------------------------------------------------------------------------
+# A referral is answered within this many business days (weekends, Japanese holidays and the year-end
+# closure 29 Dec-3 Jan excluded); overdue ones are escalated, then expire after the grace period.
+REFERRAL_RESPONSE_BUSINESS_DAYS = int(os.environ.get("REFERRAL_RESPONSE_BUSINESS_DAYS", "3"))
+REFERRAL_EXPIRY_GRACE_BUSINESS_DAYS = int(os.environ.get("REFERRAL_EXPIRY_GRACE_BUSINESS_DAYS", "5"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yorisoi@localhost")
 
 # --- Logging: no personal data, ever ----------------------------------------------------------
 LOGGING = {
