@@ -5,9 +5,12 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from casework.forms import LoginForm
+from config import health
 from network import views as network_views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", RedirectView.as_view(pattern_name="casework:case_list", permanent=False)),
     path(
         "login/",
