@@ -465,3 +465,119 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+# --- access control: sharing, lead caseworker, break-glass --------------------------------------------
+
+# The same words as the services' checks, so the form and the service share one translation.
+AGENCIES_REQUIRED = _("Choose at least one agency.")
+CONFIDENTIALITY_REQUIRED = _("The members' duty of confidentiality must be acknowledged (守秘義務).")
+BREAK_GLASS_REASON_REQUIRED = _("Explain why you need to open this case (at least 5 characters).")
+
+
+class ConsentForm(UIForm):
+    """本人同意: which agencies the person agreed to share the case with, on which day, for what."""
+
+    agencies = AgencyMultipleChoiceField(
+        label=_("Agencies"),
+        error_messages={"required": AGENCIES_REQUIRED},
+        help_text=_("The agencies the person agreed to share the case with."),
+    )
+    given_on = forms.DateField(label=_("Given on"), widget=DateInput())
+    scope = forms.CharField(
+        label=_("Scope"),
+        required=False,
+        max_length=200,
+        help_text=_("What the consent covers, e.g. which information or purpose."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "consent")
+        super().__init__(*args, **kwargs)
+        self.fields["given_on"].initial = timezone.localdate
+
+    def to_service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"agencies": list(data["agencies"]), "given_on": data["given_on"], "scope": data["scope"]}
+
+
+class SupportMeetingForm(UIForm):
+    """支援会議 (社会福祉法 §106-6): its members may share without consent, bound by confidentiality."""
+
+    agencies = AgencyMultipleChoiceField(
+        label=_("Member agencies"), error_messages={"required": AGENCIES_REQUIRED}
+    )
+    registered_on = forms.DateField(label=_("Registered on"), widget=DateInput())
+    confidentiality_acknowledged = forms.BooleanField(
+        label=_("The member agencies know they are bound by the duty of confidentiality (守秘義務)."),
+        error_messages={"required": CONFIDENTIALITY_REQUIRED},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "meeting")
+        super().__init__(*args, **kwargs)
+        self.fields["registered_on"].initial = timezone.localdate
+
+    def to_service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "agencies": list(data["agencies"]),
+            "registered_on": data["registered_on"],
+            "confidentiality_acknowledged": data["confidentiality_acknowledged"],
+        }
+
+
+class ShareOverrideForm(UIForm):
+    """例外共有: share with one agency without consent or 支援会議; the reason is kept in the audit log."""
+
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=None)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the case must be shared without consent. Recorded in the audit log."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "share")
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = active_agencies()
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        full_name = f"{obj.last_name} {obj.first_name}".strip()
+        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
+
+
+class LeadCaseworkerForm(UIForm):
+    """The area coordinator assigns the lead caseworker (主担当) from the case's area team."""
+
+    lead_caseworker = StaffChoiceField(label=_("Lead caseworker"), queryset=None)
+
+    def __init__(self, *args, choices, **kwargs):
+        kwargs.setdefault("prefix", "lead")
+        super().__init__(*args, **kwargs)
+        self.fields["lead_caseworker"].queryset = choices
+
+
+class BreakGlassForm(UIForm):
+    """緊急閲覧: a manager names the case by its number and says why they must open it."""
+
+    number = forms.CharField(
+        label=_("Case number"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "2025-0012"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        min_length=5,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"min_length": BREAK_GLASS_REASON_REQUIRED},
+        help_text=_("At least 5 characters. It is recorded and shown to the case's area coordinator."),
+    )
+
+    def clean_number(self) -> str:
+        # Full-width digits and hyphens (２０２５－００１２) as typed on a Japanese keyboard.
+        return unicodedata.normalize("NFKC", self.cleaned_data["number"]).replace("−", "-").strip()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from network.selectors import area_team_ids
+from network.groups import agency_group_name, area_group_name
+from network.models import Agency, Area, Membership, Role
+from network.selectors import TEAM_ROLES, area_team_ids
 
 from . import encryption
 from .models import (
@@ -80,11 +83,13 @@ def can_log_activity(*, user, case: Case) -> bool:
 
 
 def case_sharing(*, case: Case) -> dict:
-    """What the case page shows about sharing: consents, meeting registrations, active grants."""
+    """What the case page shows about sharing: consents, meeting registrations, grants in force."""
     return {
         "consents": case.consents.prefetch_related("agencies").order_by("-given_on", "-id"),
         "meetings": case.meeting_registrations.prefetch_related("agencies").order_by("-registered_on", "-id"),
-        "grants": case.access_grants.filter(revoked_at__isnull=True).select_related("group", "user"),
+        "grants": case.access_grants.filter(revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .select_related("group", "user"),
     }
 
 
@@ -160,3 +165,74 @@ def possible_duplicates(*, fetched_by, kana: str = "", phone: str = "", exclude_
     condition |= Q(id__in=HouseholdMember.objects.filter(member_condition).values("case_id"))
     matches = case_list(fetched_by=fetched_by).filter(condition)
     return matches.exclude(pk=exclude_case_id) if exclude_case_id else matches
+
+
+# --- the case page's access-control panels ------------------------------------------------------------
+
+CASE_READERS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """An active grant as the sharing panel shows it: the grant and who holds it, in words."""
+
+    grant: CaseAccessGrant
+    holder: str
+
+
+def is_case_area_coordinator(*, user, case: Case) -> bool:
+    """A coordinator of the case's own area (not of some other area they also work in)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and Membership.objects.filter(user_id=user.pk, role=Role.COORDINATOR, area_id=case.area_id).exists()
+    )
+
+
+def case_active_grants(*, case: Case) -> list[GrantRow]:
+    """Grants in force (not revoked, not expired), newest first, each with its holder's name: an agency's
+    or area's name for group grants ("agency:<code>", "area:<code>"), the username for a break-glass read."""
+    grants = list(case_sharing(case=case)["grants"].order_by("-granted_at", "-id"))
+    group_names = {g.group.name for g in grants if g.group_id}
+    names = {agency_group_name(a): a.name for a in Agency.objects.filter(
+        code__in=[n.split(":", 1)[1] for n in group_names if n.startswith("agency:")])}
+    names |= {area_group_name(a): a.name for a in Area.objects.filter(
+        code__in=[n.split(":", 1)[1] for n in group_names if n.startswith("area:")])}
+    return [
+        GrantRow(grant=g, holder=names.get(g.group.name, g.group.name) if g.group_id
+                 else g.user.get_username())
+        for g in grants
+    ]
+
+
+def case_recent_readers(*, case: Case) -> QuerySet[AuditEvent]:
+    """The newest rows of "who looked at this", for the area coordinator's panel."""
+    return case_readers(case=case).order_by("-at", "-id")[:CASE_READERS_SHOWN]
+
+
+def break_glass_grant(*, user, case: Case) -> CaseAccessGrant | None:
+    """The user's break-glass read of this case that is still in force, if any (the page shows a banner)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        CaseAccessGrant.objects.filter(
+            case=case, user_id=user.pk, basis=AccessBasis.BREAK_GLASS, revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def break_glass_case(*, number: str) -> Case | None:
+    """The case with this number, whoever may see it: deliberately not case_list, because break-glass
+    exists to open a case the manager cannot see yet. Only callers holding casework.break_glass use this."""
+    return Case.objects.filter(number=number).first()
+
+
+def lead_caseworker_choices(*, case: Case):
+    """Active staff of the case's area team (caseworkers and coordinators) who may lead it."""
+    members = Membership.objects.filter(area_id=case.area_id, role__in=TEAM_ROLES).values("user_id")
+    return get_user_model().objects.filter(is_active=True, id__in=members).order_by(
+        "last_name", "first_name", "username"
+    )

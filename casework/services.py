@@ -39,7 +39,7 @@ from .models import (
     SupportMeetingRegistration,
     SupportPlan,
 )
-from .selectors import can_log_activity, can_manage_sharing, is_on_case_team
+from .selectors import can_log_activity, can_manage_sharing, is_case_area_coordinator, is_on_case_team
 
 
 class StateConflict(Exception):
@@ -488,7 +488,8 @@ def case_transfer(*, case: Case, to_area: Area, transferred_by, source_id: int |
 @transaction.atomic
 def case_assign_lead(*, case: Case, lead_caseworker, assigned_by) -> Case:
     """The area coordinator assigns the lead caseworker (a member of the case's area team)."""
-    _require_team(case, assigned_by)
+    if not is_case_area_coordinator(user=assigned_by, case=case):
+        raise PermissionDenied(_("Only a coordinator of the case's area assigns its lead caseworker."))
     if lead_caseworker is not None and not is_on_case_team(user=lead_caseworker, case=case):
         raise ValidationError({"lead_caseworker": _("The lead caseworker must belong to the case's area team.")})
     before = case.lead_caseworker_id

@@ -6,6 +6,7 @@ app_name = "casework"
 urlpatterns = [
     path("", views.case_list, name="case_list"),
     path("new/", views.case_create, name="case_create"),
+    path("break-glass/", views.break_glass, name="break_glass"),
     path("<int:case_id>/", views.case_detail, name="case_detail"),
     path("<int:case_id>/members/", views.member_add, name="member_add"),
     path("<int:case_id>/plans/", views.plan_create, name="plan_create"),
@@ -13,4 +14,13 @@ urlpatterns = [
     path("<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),
     path("<int:case_id>/activities/new/", views.activity_log, name="activity_log"),
     path("<int:case_id>/activities/<int:activity_id>/void/", views.activity_void, name="activity_void"),
+    path("<int:case_id>/lead/", views.lead_assign, name="lead_assign"),
+    path("<int:case_id>/consents/", views.consent_give, name="consent_give"),
+    path(
+        "<int:case_id>/consents/<int:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"
+    ),
+    path("<int:case_id>/meetings/", views.meeting_register, name="meeting_register"),
+    path("<int:case_id>/meetings/<int:registration_id>/end/", views.meeting_end, name="meeting_end"),
+    path("<int:case_id>/shares/", views.share_override, name="share_override"),
+    path("<int:case_id>/shares/<int:grant_id>/end/", views.share_override_end, name="share_override_end"),
 ]

@@ -8,6 +8,9 @@ Views only translate HTTP to services and selectors and back. Conventions:
 - seeing a case is not enough to change it: the case's area team edits it (members, plan, status), and
   whoever may log activities logs and voids them (selectors.can_log_activity); others get 403,
   since they can see the case anyway. Opening the case page is an audited read of personal data.
+- how a case is shared (consents, 支援会議, overrides) is shown to and changed by its area team only;
+  "who looked at this" and the lead caseworker are the area coordinator's. A consent, registration or
+  grant of another case is a 404, like a missing one.
 """
 
 from __future__ import annotations
@@ -30,18 +33,23 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from . import selectors, services
 from .forms import (
+    BreakGlassForm,
     CaseFilterForm,
     CaseIntakeForm,
+    ConsentForm,
+    LeadCaseworkerForm,
     MemberForm,
     PlanForm,
     QuickActivityForm,
     ReopenForm,
+    ShareOverrideForm,
     StatusChangeForm,
+    SupportMeetingForm,
     VoidForm,
     apply_service_errors,
     plan_role_formset,
 )
-from .models import Activity, Case, PlanRole
+from .models import Activity, Case, CaseAccessGrant, Consent, PlanRole, SupportMeetingRegistration
 
 TIMELINE_LIMIT = 100  # newest activities shown on the case page
 DUPLICATES_SHOWN = 20
@@ -197,8 +205,39 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "status_form": forms.get("status_form")
         or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "break_glass_grant": selectors.break_glass_grant(user=request.user, case=case),
     }
+    context |= _access_control_context(request, case, forms)
     return render(request, "casework/case_detail.html", context, status=status)
+
+
+def _access_control_context(request: HttpRequest, case: Case, forms: dict) -> dict:
+    """The sharing panel (area team), "who looked at this" and lead assignment (area coordinator)."""
+    context: dict = {"can_manage_sharing": selectors.can_manage_sharing(user=request.user, case=case)}
+    if context["can_manage_sharing"]:
+        sharing = selectors.case_sharing(case=case)
+        can_override = request.user.has_perm("casework.share_without_basis")
+        context |= {
+            "consents": sharing["consents"],
+            "meetings": sharing["meetings"],
+            "grant_rows": selectors.case_active_grants(case=case),
+            "consent_form": forms.get("consent_form") or ConsentForm(),
+            "meeting_form": forms.get("meeting_form") or SupportMeetingForm(),
+            "can_override": can_override,
+            "share_form": (forms.get("share_form") or ShareOverrideForm()) if can_override else None,
+        }
+    context["is_area_coordinator"] = selectors.is_case_area_coordinator(user=request.user, case=case)
+    if context["is_area_coordinator"]:
+        context |= {
+            "readers": selectors.case_recent_readers(case=case),
+            "readers_shown": selectors.CASE_READERS_SHOWN,
+            "lead_form": forms.get("lead_form")
+            or LeadCaseworkerForm(
+                initial={"lead_caseworker": case.lead_caseworker_id},
+                choices=selectors.lead_caseworker_choices(case=case),
+            ),
+        }
+    return context
 
 
 @staff_login_required
@@ -362,3 +401,184 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
     }
     template = "casework/partials/activity_item.html" if request.htmx else "casework/activity_void.html"
     return render(request, template, context, status=status)
+
+
+# --- access control: sharing, lead caseworker, break-glass ---------------------------------------
+
+
+def _require_sharing_manager(request: HttpRequest, case: Case) -> None:
+    if not selectors.can_manage_sharing(user=request.user, case=case):
+        raise PermissionDenied(_("Only the case's area team can change how it is shared."))
+
+
+def _require_area_coordinator(request: HttpRequest, case: Case) -> None:
+    if not selectors.is_case_area_coordinator(user=request.user, case=case):
+        raise PermissionDenied(_("Only the coordinator of the case's area can assign its lead caseworker."))
+
+
+def _scoped_or_404(queryset, object_id: int):
+    """A consent, registration or grant of this case; another case's (or a missing) one is a 404."""
+    if object_id > MAX_ID:
+        raise Http404
+    try:
+        return queryset.get(pk=object_id)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+@staff_login_required
+@require_POST
+def consent_give(request: HttpRequest, case_id: int) -> HttpResponse:
+    """本人同意: record a consent; the case is shared with its agencies at once."""
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_give(case=case, given_by=request.user, **form.to_service_kwargs())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The consent was recorded; the case is now shared with its agencies.")
+            )
+            return redirect(_case_url(case, "sharing"))
+    return _render_case_detail(request, case, status=FORM_ERROR, consent_form=form)
+
+
+@staff_login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+    """Withdrawal ends the access that rested on this consent (and only that)."""
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    consent: Consent = _scoped_or_404(case.consents, consent_id)
+    try:
+        services.consent_withdraw(consent=consent, withdrawn_by=request.user)
+    except services.StateConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The consent was withdrawn."))
+    return redirect(_case_url(case, "sharing"))
+
+
+@staff_login_required
+@require_POST
+def meeting_register(request: HttpRequest, case_id: int) -> HttpResponse:
+    """支援会議: register the case; its member agencies share it under the duty of confidentiality."""
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    form = SupportMeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.support_meeting_register(
+                case=case, registered_by=request.user, **form.to_service_kwargs()
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The support meeting was registered."))
+            return redirect(_case_url(case, "sharing"))
+    return _render_case_detail(request, case, status=FORM_ERROR, meeting_form=form)
+
+
+@staff_login_required
+@require_POST
+def meeting_end(request: HttpRequest, case_id: int, registration_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    registration: SupportMeetingRegistration = _scoped_or_404(case.meeting_registrations, registration_id)
+    try:
+        services.support_meeting_end(registration=registration, ended_by=request.user)
+    except services.StateConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The support meeting registration was ended."))
+    return redirect(_case_url(case, "sharing"))
+
+
+@staff_login_required
+@require_POST
+def share_override(request: HttpRequest, case_id: int) -> HttpResponse:
+    """例外共有: share with one agency without a recorded basis; a separate permission, always audited."""
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    # Before the form, so someone without the permission is not coached through it.
+    if not request.user.has_perm("casework.share_without_basis"):
+        raise PermissionDenied(_("Sharing without a recorded basis needs the override permission."))
+    form = ShareOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_share_override(case=case, shared_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case is now shared with the agency (override)."))
+            return redirect(_case_url(case, "sharing"))
+    return _render_case_detail(request, case, status=FORM_ERROR, share_form=form)
+
+
+@staff_login_required
+@require_POST
+def share_override_end(request: HttpRequest, case_id: int, grant_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    grant: CaseAccessGrant = _scoped_or_404(case.access_grants.select_related("case"), grant_id)
+    try:
+        services.case_share_override_end(grant=grant, ended_by=request.user)
+    except services.StateConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The override share was ended."))
+    return redirect(_case_url(case, "sharing"))
+
+
+@staff_login_required
+@require_POST
+def lead_assign(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The area coordinator assigns the lead caseworker (主担当) from the case's area team."""
+    case = _case_or_404(request, case_id)
+    _require_area_coordinator(request, case)
+    form = LeadCaseworkerForm(request.POST, choices=selectors.lead_caseworker_choices(case=case))
+    if form.is_valid():
+        try:
+            services.case_assign_lead(
+                case=case, lead_caseworker=form.cleaned_data["lead_caseworker"], assigned_by=request.user
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The lead caseworker was assigned."))
+            return redirect(_case_url(case, "team"))
+    return _render_case_detail(request, case, status=FORM_ERROR, lead_form=form)
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """緊急閲覧: a manager opens one case by its number, with a reason, for a few hours.
+
+    For anyone without the permission the page does not exist. The case is found by number without
+    case_list (the manager cannot see it yet); opening it then is an ordinary, audited read.
+    """
+    if not request.user.has_perm("casework.break_glass"):
+        raise Http404
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = FORM_ERROR
+        if form.is_valid():
+            case = selectors.break_glass_case(number=form.cleaned_data["number"])
+            if case is None:
+                form.add_error("number", _("There is no case with this number. Check it (e.g. 2025-0012)."))
+            else:
+                try:
+                    services.case_break_glass(
+                        case=case, opened_by=request.user, reason=form.cleaned_data["reason"]
+                    )
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    return redirect(_case_url(case))
+    context = {"form": form, "hours": services.BREAK_GLASS_HOURS}
+    return render(request, "casework/break_glass.html", context, status=status)

@@ -6,6 +6,7 @@ import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from network.selectors import has_role as network_has_role
 
@@ -28,6 +29,15 @@ def age(birth_date: datetime.date | None) -> int | None:
         return None
     today = timezone.localdate()
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+CHANNEL_LABELS = {"web": _("Web"), "api": _("API"), "command": _("Command"), "task": _("Background task")}
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    """How an audited action came in (AuditEvent.channel), in words."""
+    return CHANNEL_LABELS.get(channel, channel or "—")
 
 
 @register.inclusion_tag("partials/field.html")

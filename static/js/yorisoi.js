@@ -41,6 +41,9 @@
     select.classList.add("picker-native");
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
+    // A hidden required <select> would block the submit with nothing to show; the server checks it
+    // and answers with the form and its message.
+    select.required = false;
 
     var options = Array.prototype.slice.call(select.options);
     options.forEach(function (o) { o._key = fold(o.text + " " + (o.dataset.search || "")); });
@@ -145,6 +148,12 @@
   document.addEventListener("click", function (e) {
     var button = e.target.closest && e.target.closest("[data-set-minutes]");
     if (button) setMinutes(button);
+  });
+
+  // Buttons that end someone's access ask first: <form data-confirm="...">. Without JavaScript they just submit.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
   });
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });

@@ -71,9 +71,28 @@ class World:
         consent = services.consent_give(case=case, given_by=user, agencies=[factories.make_agency()],
                                         given_on=datetime.date.today())
         case.objects = {"case_id": case.pk, "activity_id": activity.pk, "consent_id": consent.pk,
-                        "registration_id": _registration(case, user).pk}
+                        "registration_id": _registration(case, user).pk,
+                        "grant_id": case.access_grants.get(basis="consent", source_id=consent.pk).pk,
+                        "referral_id": self._referral(case, user, label).pk}
         case.secrets = [f"秘匿{label}世帯", f"ヒトク{label}", f"秘匿{label}メモ"]
         return case
+
+    def _referral(self, case, user, label):
+        """Own case: north → south (its senders see it); shared case: to the agency (which decides it);
+        other cases: south → a third area nobody in the matrix belongs to."""
+        from referrals import services as referral_services
+
+        request = referral_services.referral_request
+        if label == "自エリア":
+            return request(case=case, requested_by=user, kind="collaboration", to_area=self.other_area,
+                           reason="連携のお願い")
+        if label == "共有":
+            services.consent_give(case=case, given_by=user, agencies=[self.agency],
+                                  given_on=datetime.date.today())
+            return request(case=case, requested_by=user, kind="collaboration", to_agency=self.agency,
+                           reason="連携のお願い")
+        return request(case=case, requested_by=user, kind="transfer",
+                       to_area=factories.make_area("east", "東部エリア"), reason="移管のお願い")
 
     def visible(self, role, key):
         return (role in ("caseworker", "coordinator") and key == "own") or (role == "agency" and key == "shared")
