@@ -312,6 +312,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Absolute links in e-mails (notifications, the monthly report link), e.g. https://yorisoi.example.org
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+
 # --- Domain settings --------------------------------------------------------------------------
 CASE_LIST_PAGE_SIZE = 50
 

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Area, CommunityArea, Membership, User
+from .models import Agency, Area, CommunityArea, Membership, NetworkMeeting, User
 from .services import staff_groups_sync
 
 
@@ -88,3 +88,20 @@ class StaffAdmin(UserAdmin):
         """Memberships edited here decide the area-team and agency groups, as create_staff does."""
         super().save_related(request, form, formsets, change)
         staff_groups_sync(user=form.instance)
+
+
+@admin.register(NetworkMeeting)
+class NetworkMeetingAdmin(admin.ModelAdmin):
+    """分野を超えた社会福祉法人の連携の場: counted per fiscal year by the reports. No personal data."""
+
+    list_display = ("held_on", "theme", "recorded_by")
+    date_hierarchy = "held_on"
+    search_fields = ("theme",)
+    filter_horizontal = ("agencies",)
+    fields = ("held_on", "theme", "agencies", "minutes")
+    list_select_related = ("recorded_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -37,3 +37,22 @@ def reiwa_label(fiscal_year: int) -> str:
     era, n = ("令和", fiscal_year - REIWA_OFFSET) if fiscal_year > REIWA_OFFSET else ("平成", fiscal_year - 1988)
     era_year = "元" if n == 1 else str(n)
     return f"{era}{era_year}({fiscal_year})年度"
+
+
+def fiscal_month_index(year: int, month: int) -> int:
+    """1 for April … 12 for March: how many months of the fiscal year have elapsed at that month's end."""
+    return (month - 4) % 12 + 1
+
+
+def fiscal_months_elapsed(fiscal_year: int, day: date) -> float:
+    """Months of the fiscal year elapsed by the end of `day` (Tokyo date), the current month pro rata:
+    0 before the year, 12 after it. Used for pace and year-end projections."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    if day < start.date():
+        return 0.0
+    if day >= end.date():
+        return 12.0
+    full = fiscal_month_index(day.year, day.month) - 1
+    next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    days_in_month = (next_month - date(day.year, day.month, 1)).days
+    return full + day.day / days_in_month

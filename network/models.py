@@ -125,3 +125,35 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.area or self.agency or ''}"
+
+
+class NetworkMeeting(models.Model):
+    """分野を超えた社会福祉法人の連携の場: a cross-field meeting of social welfare corporations.
+
+    An indicator of the plan (meetings held per fiscal year). Holds no personal data: network sits below
+    casework and has no encrypted fields, so the minutes must never name a person or a household.
+    """
+
+    held_on = models.DateField(_("held on"))
+    theme = models.CharField(_("theme"), max_length=200)
+    agencies = models.ManyToManyField(
+        Agency, verbose_name=_("participating agencies"), related_name="network_meetings", blank=True
+    )
+    minutes = models.TextField(
+        _("minutes"), blank=True,
+        help_text=_("Stored unencrypted: never write personal data (names, households, addresses) here."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("network meeting")
+        verbose_name_plural = _("network meetings")
+        indexes = [models.Index(fields=["held_on"], name="network_meeting_held_on")]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.theme}"

@@ -1,0 +1,339 @@
+"""The report pages: the 延件数 monthly report (and its A4 print version), drill-down to the cases behind a
+figure, exports, finalising a month, the manager's targets page, the centre usage tally and the action
+plan overview.
+
+Reports are aggregates for managers and coordinators; for anyone else these routes do not exist (404).
+Centre staff also reach the centre usage tally. Drill-downs list only cases casework.selectors.case_list
+lets the viewer see. Views translate HTTP to selectors and services and back, nothing more.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.forms import apply_service_errors
+from casework.models import ActivityKind, IssueTag
+from casework.services import StateConflict
+from casework.views import staff_login_required
+from config.db_router import replica_reads
+from network.fiscal import fiscal_months, fiscal_year_of_date, reiwa_label
+from network.models import Agency, Area
+
+from . import exports, selectors, services
+from .charts import cumulative_chart
+from .forms import CentreUsageForm, FiscalYearForm, TargetsForm
+from .models import MonthlySnapshot
+
+BAD_REQUEST = 400
+DRILLDOWN_PAGE_SIZE = 50
+
+
+def reports_viewer_required(view):
+    """Signed-in managers and coordinators; anyone else is told the page does not exist."""
+
+    @staff_login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not selectors.can_view_reports(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _fiscal_year(request: HttpRequest) -> int:
+    """?fiscal_year= (default: the current fiscal year); a wrong value is a ValidationError."""
+    raw = request.GET.get("fiscal_year")
+    if raw in (None, ""):
+        return fiscal_year_of_date(selectors.tokyo_today())
+    return selectors.parse_fiscal_year(raw)
+
+
+def _through(request: HttpRequest, fiscal_year: int):
+    raw = request.GET.get("month")
+    return selectors.parse_month(raw, fiscal_year=fiscal_year) if raw else None
+
+
+def _bad_request(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    messages_ = [m for msgs in getattr(error, "message_dict", {"": error.messages}).values() for m in msgs]
+    return render(request, "reports/bad_request.html", {"errors": messages_}, status=BAD_REQUEST)
+
+
+def _finalisable_months(report: dict) -> list[str]:
+    today = selectors.tokyo_today()
+    done = set(
+        MonthlySnapshot.objects.filter(fiscal_year=report["fiscal_year"]).values_list("month", flat=True)
+    )
+    return [
+        selectors.month_key(y, m)
+        for y, m in fiscal_months(report["fiscal_year"])
+        if selectors.month_end(y, m) < today and selectors.month_key(y, m) not in done
+    ]
+
+
+def _report_context(request: HttpRequest) -> dict:
+    fiscal_year = _fiscal_year(request)
+    through = _through(request, fiscal_year)
+    with replica_reads():  # aggregates read from the replica when one is configured (DESIGN.md §5)
+        report = selectors.accompanied_activity_report(fiscal_year=fiscal_year, through=through)
+    years = selectors.available_fiscal_years()
+    if fiscal_year not in years:
+        years = sorted({*years, fiscal_year}, reverse=True)
+    return {
+        "report": report,
+        "chart": cumulative_chart(report),
+        "year_form": FiscalYearForm(initial={"fiscal_year": fiscal_year}, years=years),
+        "centres": selectors.centre_usage_summary(fiscal_year=fiscal_year),
+        "meetings": selectors.network_meeting_summary(fiscal_year=fiscal_year),
+        "is_manager": selectors.is_manager(request.user),
+        "previous_year": fiscal_year - 1,
+        "next_year": fiscal_year + 1,
+        "previous_label": reiwa_label(fiscal_year - 1),
+        "next_label": reiwa_label(fiscal_year + 1),
+    }
+
+
+@reports_viewer_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """The monthly report of 伴走支援活動延件数 with the other indicators."""
+    try:
+        context = _report_context(request)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    if context["is_manager"]:
+        context["finalisable"] = _finalisable_months(context["report"])
+    return render(request, "reports/report.html", context)
+
+
+@reports_viewer_required
+@require_GET
+def print_report(request: HttpRequest) -> HttpResponse:
+    """One A4 page per report: the monthly board paper."""
+    try:
+        context = _report_context(request)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    return render(request, "reports/print.html", context)
+
+
+@reports_viewer_required
+@require_GET
+def drilldown(request: HttpRequest) -> HttpResponse:
+    """The cases behind a figure: only those the viewer may see (a manager sees none without break-glass)."""
+    try:
+        fiscal_year = _fiscal_year(request)
+        filters = selectors.DrilldownFilters(
+            area=request.GET.get("area", "")[:32],
+            kind=request.GET.get("kind", "")[:16],
+            issue=request.GET.get("issue", "")[:16],
+            agency=request.GET.get("agency", "")[:32],
+            month=request.GET.get("month", "")[:7],
+        )
+        if filters.month:
+            selectors.parse_month(filters.month, fiscal_year=fiscal_year)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    describe = []
+    if filters.area:
+        describe.append(
+            Area.objects.filter(code=filters.area).values_list("name", flat=True).first() or filters.area
+        )
+    if filters.kind:
+        describe.append(str(dict(ActivityKind.choices).get(filters.kind, filters.kind)))
+    if filters.issue:
+        describe.append(str(dict(IssueTag.choices).get(filters.issue, filters.issue)))
+    if filters.agency:
+        describe.append(
+            Agency.objects.filter(code=filters.agency).values_list("name", flat=True).first()
+            or filters.agency
+        )
+    if filters.month:
+        describe.append(filters.month)
+    cases = selectors.drilldown_cases(fetched_by=request.user, fiscal_year=fiscal_year, filters=filters)
+    page = Paginator(cases, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/drilldown.html",
+        {
+            "fiscal_year": fiscal_year,
+            "label": reiwa_label(fiscal_year),
+            "describe": describe,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@reports_viewer_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """CSV (UTF-8 with BOM), XLSX or JSON; the XLSX activity sheet (case numbers) is for managers."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in exports.FORMATS:
+        return _bad_request(request, ValidationError({"format": [_("Choose csv, xlsx or json.")]}))
+    try:
+        fiscal_year = _fiscal_year(request)
+        through = _through(request, fiscal_year)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    with_activities = (
+        fmt == "xlsx" and request.GET.get("activities") == "1" and selectors.is_manager(request.user)
+    )
+    report_data = selectors.accompanied_activity_report(fiscal_year=fiscal_year, through=through)
+    services.report_export_record(
+        exported_by=request.user,
+        fiscal_year=fiscal_year,
+        fmt=fmt,
+        month=request.GET.get("month", ""),
+        with_activities=with_activities,
+    )
+    name = exports.filename(report_data, fmt)
+    if fmt == "xlsx":
+        # write-only workbook → temporary file → streamed: memory stays flat for a year of activities
+        spool = tempfile.TemporaryFile()
+        exports.export_xlsx(report_data, spool, with_activities=with_activities)
+        spool.seek(0)
+        response = FileResponse(
+            spool, as_attachment=True, filename=name, content_type=exports.CONTENT_TYPES[fmt]
+        )
+    else:
+        response = HttpResponse(
+            exports.export_bytes(report_data, fmt), content_type=exports.CONTENT_TYPES[fmt]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@reports_viewer_required
+@require_POST
+def finalise(request: HttpRequest) -> HttpResponse:
+    """確定: managers finalise a month that has ended; a second finalisation is refused."""
+    if not selectors.is_manager(request.user):
+        raise PermissionDenied(_("Only managers may finalise a month."))
+    raw = request.POST.get("month", "")
+    try:
+        day_year, day_month = (int(p) for p in raw.split("-"))
+        fiscal_year = fiscal_year_of_date(selectors.month_end(day_year, day_month))
+        year, month = selectors.parse_month(raw, fiscal_year=fiscal_year)
+        services.monthly_snapshot_finalise(year=year, month=month, finalised_by=request.user)
+        messages.success(request, _("%(month)s has been finalised.") % {"month": raw})
+    except (ValueError, TypeError):
+        messages.error(request, _("Give the month as YYYY-MM, e.g. 2024-10."))
+        fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except StateConflict as error:
+        messages.error(request, str(error))
+    return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def targets(request: HttpRequest) -> HttpResponse:
+    """The manager's page for the plan's targets of one fiscal year (blank = none set)."""
+    if not selectors.is_manager(request.user):
+        raise Http404
+    try:
+        fiscal_year = selectors.parse_fiscal_year(
+            request.POST.get("fiscal_year")
+            or request.GET.get("fiscal_year")
+            or fiscal_year_of_date(selectors.tokyo_today())
+        )
+    except ValidationError as error:
+        return _bad_request(request, error)
+    rows = selectors.target_rows(fiscal_year=fiscal_year)
+    form = TargetsForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            for row in rows:
+                services.target_set(
+                    indicator=row["indicator"].code,
+                    fiscal_year=fiscal_year,
+                    value=form.cleaned_data[row["key"]],
+                    centre=row["centre"],
+                    set_by=request.user,
+                )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("The targets of %(label)s have been saved.") % {"label": reiwa_label(fiscal_year)}
+            )
+            return redirect(f"{reverse('reports:targets')}?fiscal_year={fiscal_year}")
+    years = sorted({*selectors.available_fiscal_years(), fiscal_year + 1, fiscal_year}, reverse=True)
+    return render(
+        request,
+        "reports/targets.html",
+        {
+            "form": form,
+            "fiscal_year": fiscal_year,
+            "label": reiwa_label(fiscal_year),
+            "year_form": FiscalYearForm(initial={"fiscal_year": fiscal_year}, years=years),
+        },
+        status=BAD_REQUEST if form.errors else 200,
+    )
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def centre_usage(request: HttpRequest) -> HttpResponse:
+    """Quick tally for centre staff and coordinators, with per-centre totals against the targets."""
+    centres = selectors.centres_for_entry(user=request.user)
+    can_view = selectors.can_view_reports(request.user)
+    can_enter = centres.exists()
+    if not (can_view or can_enter):
+        raise Http404
+    form = CentreUsageForm(request.POST or None, centres=centres) if can_enter else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("You may record usage only for your own centre or your area's centre."))
+        if form.is_valid():
+            try:
+                services.centre_usage_record(recorded_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("reports:centre_usage")
+    fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
+    return render(
+        request,
+        "reports/centre_usage.html",
+        {
+            "form": form,
+            "fiscal_year": fiscal_year,
+            "label": reiwa_label(fiscal_year),
+            "centres": selectors.centre_usage_summary(fiscal_year=fiscal_year),
+            "recent": selectors.recent_centre_usage(user=request.user),
+        },
+        status=BAD_REQUEST if form is not None and form.errors else 200,
+    )
+
+
+@reports_viewer_required
+@require_GET
+def action_plan(request: HttpRequest) -> HttpResponse:
+    """社協アクションプラン: ◎ 〇 △ per item per fiscal year (edited in the admin)."""
+    years = selectors.action_plan_years()
+    return render(
+        request,
+        "reports/action_plan.html",
+        {
+            "years": [(fy, reiwa_label(fy)) for fy in years],
+            "rows": selectors.action_plan_grid(fiscal_years=years),
+        },
+    )
