@@ -12,13 +12,22 @@ from django.db.models import Q, QuerySet
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from config.api_fields import AwareDateTimeField, ChoiceListField, CodeField, CodeListField
+from config.api_fields import (
+    BAD_REQUEST,
+    CONFLICT,
+    FORBIDDEN,
+    NOT_FOUND,
+    AwareDateTimeField,
+    ChoiceListField,
+    CodeField,
+    CodeListField,
+)
 from network.groups import agency_group_name
 from network.models import Agency
 from network.selectors import active_agencies, areas_of
@@ -223,16 +232,6 @@ class CaseShareSerializer(serializers.ModelSerializer):
         return name.removeprefix(AGENCY_GROUP_PREFIX) if name.startswith(AGENCY_GROUP_PREFIX) else None
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-NOT_FOUND = OpenApiResponse(
-    ErrorDetailSerializer, description="Missing, or not visible to you (same answer)."
-)
-BAD_REQUEST = OpenApiResponse(description='Invalid input: {"field": ["message", ...]}.')
-FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the case but not do this.")
-CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")
 
 
 # --- input -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from network.fiscal import TOKYO
@@ -130,3 +130,17 @@ class ChoiceListField(serializers.ListField):
                 self.fail("unknown", values=", ".join(unknown), choices=", ".join(self.choice_values))
             return list(dict.fromkeys(data))
         return super().to_internal_value(data)
+
+
+# --- shared response documentation (one component for every app's error bodies) -------------------
+
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+NOT_FOUND = OpenApiResponse(
+    ErrorDetailSerializer, description="Missing, or not visible to you (same answer)."
+)
+BAD_REQUEST = OpenApiResponse(description='Invalid input: {"field": ["message", ...]}.')
+FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the object but not do this.")
+CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")

@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("network.api")),
     path("", include("casework.api")),
+    path("", include("reports.api")),
     path("", include("referrals.api")),
 ]

@@ -75,7 +75,7 @@ def write_mo(messages: dict[str, str], path: Path) -> None:
 
 
 def main() -> int:
-    for po in ROOT.glob("locale/*/LC_MESSAGES/*.po"):
+    for po in [*ROOT.glob("locale/*/LC_MESSAGES/*.po"), *ROOT.glob("*/locale/*/LC_MESSAGES/*.po")]:
         write_mo(parse_po(po), po.with_suffix(".mo"))
     return 0
 

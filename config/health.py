@@ -17,7 +17,7 @@ def _database_ok() -> bool:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
+    except Exception:
         return False
 
 
@@ -27,8 +27,10 @@ def _redis_ok() -> bool | None:
     import redis
 
     try:
-        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping())
-    except Exception:  # noqa: BLE001
+        return bool(
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        )
+    except Exception:
         return False
 
 
@@ -37,6 +39,9 @@ def readyz(request):
     """Database and Redis answer; 503 names what is down."""
     checks = {"database": _database_ok(), "redis": _redis_ok()}
     down = [name for name, ok in checks.items() if ok is False]
-    body = {"status": "ok" if not down else "unavailable", "down": down,
-            "checks": {k: ("ok" if v else "down" if v is False else "not configured") for k, v in checks.items()}}
+    body = {
+        "status": "ok" if not down else "unavailable",
+        "down": down,
+        "checks": {k: ("ok" if v else "down" if v is False else "not configured") for k, v in checks.items()},
+    }
     return JsonResponse(body, status=503 if down else 200)

@@ -55,13 +55,16 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             match = getattr(request, "resolver_match", None)
-            self.logger.info("request", extra={
-                "route": match.route if match else "unmatched",
-                "method": request.method,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": getattr(getattr(request, "user", None), "pk", None),
-            })
+            self.logger.info(
+                "request",
+                extra={
+                    "route": match.route if match else "unmatched",
+                    "method": request.method,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": getattr(getattr(request, "user", None), "pk", None),
+                },
+            )
             return response
         finally:
             request_id_var.reset(token)

@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "casework.models.ActivityKind",
         "SexEnum": "casework.models.Sex",
         "RelationshipEnum": "casework.models.Relationship",
+        "ReferralKindEnum": "referrals.models.ReferralKind",
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "AccessBasisEnum": "casework.models.AccessBasis",
     },
 }
 
@@ -323,10 +326,8 @@ CASE_LIST_PAGE_SIZE = 50
 # closure 29 Dec-3 Jan excluded); overdue ones are escalated, then expire after the grace period.
 REFERRAL_RESPONSE_BUSINESS_DAYS = int(os.environ.get("REFERRAL_RESPONSE_BUSINESS_DAYS", "3"))
 REFERRAL_EXPIRY_GRACE_BUSINESS_DAYS = int(os.environ.get("REFERRAL_EXPIRY_GRACE_BUSINESS_DAYS", "5"))
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
-)
+_DEFAULT_EMAIL_BACKEND = "console" if DEBUG else "smtp"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", f"django.core.mail.backends.{_DEFAULT_EMAIL_BACKEND}.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cases/", include("casework.urls")),
     path("audit/", include("casework.audit_urls")),
+    path("reports/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
