@@ -7,7 +7,6 @@ Request context (IP, channel) comes from AuditContextMiddleware through a contex
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -25,7 +24,10 @@ class AuditContext:
     channel: str = ""
 
 
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=AuditContext())
+_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
+    "audit_context",
+    default=AuditContext(),  # noqa: B039 - a frozen dataclass, never mutated
+)
 
 
 def set_context(ctx: AuditContext) -> contextvars.Token:
@@ -36,8 +38,16 @@ def reset_context(token: contextvars.Token) -> None:
     _context.reset(token)
 
 
-def record(*, actor, action: str, case: Case | None = None, obj: models.Model | None = None,
-           changes: dict | None = None, reason: str = "", channel: str = "") -> AuditEvent:
+def record(
+    *,
+    actor,
+    action: str,
+    case: Case | None = None,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    reason: str = "",
+    channel: str = "",
+) -> AuditEvent:
     ctx = _context.get()
     return AuditEvent.objects.create(
         at=timezone.now(),
@@ -57,7 +67,7 @@ def record(*, actor, action: str, case: Case | None = None, obj: models.Model | 
 def _is_personal(model: type[models.Model], name: str) -> bool:
     try:
         return isinstance(model._meta.get_field(name), EncryptedMixin)
-    except Exception:  # noqa: BLE001 - unknown names (m2m codes, derived values) are not personal
+    except Exception:
         return False
 
 

@@ -88,7 +88,7 @@ def key_id_of(stored: str) -> str | None:
 
 def decrypt(stored: str, *, context: str) -> str:
     if stored.startswith(PLAIN_PREFIX) and settings.FIELD_ENCRYPTION_DISABLED:
-        return stored[len(PLAIN_PREFIX):]
+        return stored[len(PLAIN_PREFIX) :]
     prefix, _, rest = stored.partition(":")
     key_id, _, payload = rest.partition(":")
     if prefix != PREFIX or not payload:

@@ -9,7 +9,9 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         channel = "api" if request.path.startswith("/api/") else "web"
-        token = audit.set_context(audit.AuditContext(ip_address=request.META.get("REMOTE_ADDR"), channel=channel))
+        token = audit.set_context(
+            audit.AuditContext(ip_address=request.META.get("REMOTE_ADDR"), channel=channel)
+        )
         try:
             return self.get_response(request)
         finally:

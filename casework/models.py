@@ -87,6 +87,9 @@ class CaseNumberCounter(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}: {self.last_number}"
+
 
 class Case(models.Model):
     """A household (世帯) receiving accompanied support."""
@@ -97,22 +100,36 @@ class Case(models.Model):
         CommunityArea, verbose_name=_("community area"), on_delete=models.PROTECT, null=True, blank=True
     )
     lead_caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("lead caseworker"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="led_cases",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead caseworker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_cases",
     )
-    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE
+    )
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    closure_reason = models.CharField(_("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True
+    )
     main_issue = models.CharField(_("main issue"), max_length=16, choices=IssueTag.choices)
 
     # 相談受付 (intake)
-    contact_method = models.CharField(_("contact method"), max_length=16, choices=ContactMethod.choices, blank=True)
+    contact_method = models.CharField(
+        _("contact method"), max_length=16, choices=ContactMethod.choices, blank=True
+    )
     referral_source = models.CharField(
         _("referral source"), max_length=16, choices=ReferralSource.choices, blank=True
     )
     referral_agency = models.ForeignKey(
-        Agency, verbose_name=_("referring agency"), on_delete=models.PROTECT, null=True, blank=True,
+        Agency,
+        verbose_name=_("referring agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.MEDIUM)
@@ -174,7 +191,9 @@ class CaseIssue(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "tag"], name="case_issue_unique"),
-            models.UniqueConstraint(fields=["case"], condition=models.Q(is_main=True), name="case_one_main_issue"),
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(is_main=True), name="case_one_main_issue"
+            ),
         ]
         indexes = [models.Index(fields=["tag", "case"], name="case_issue_tag")]
 
@@ -194,6 +213,9 @@ class CaseStatusChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status} → {self.to_status}"
 
 
 class Relationship(models.TextChoices):
@@ -268,6 +290,9 @@ class PlanRole(models.Model):
     support = EncryptedTextField(_("support"))
     frequency = models.CharField(_("period and frequency"), max_length=100, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.agency_id}"
+
 
 class ActivityKind(models.TextChoices):
     VISIT = "visit", _("訪問")
@@ -281,7 +306,7 @@ class ActivityKind(models.TextChoices):
 
 
 class Activity(models.Model):
-    """支援経過: one piece of support work. Never deleted; an edit keeps the old version, a void keeps the row.
+    """支援経過: one piece of support work. Never deleted: an edit keeps the old version, a void the row.
 
     `area` is the area that held the case when the activity happened (a later transfer does not move
     it); `has_partner` mirrors "at least one partner agency" so the indicator reads a partial index.
@@ -320,8 +345,10 @@ class Activity(models.Model):
             models.Index(fields=["case", "-occurred_at"], name="activity_case_recent"),
             # 延件数: the indicator reads only counted rows.
             models.Index(
-                fields=["occurred_at"], name="activity_counted",
-                condition=models.Q(voided=False, has_partner=True), include=["case", "area"],
+                fields=["occurred_at"],
+                name="activity_counted",
+                condition=models.Q(voided=False, has_partner=True),
+                include=["case", "area"],
             ),
         ]
 
@@ -344,7 +371,12 @@ class ActivityRevision(models.Model):
 
     class Meta:
         ordering = ["-version"]
-        constraints = [models.UniqueConstraint(fields=["activity", "version"], name="activity_revision_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "version"], name="activity_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} v{self.version}"
 
 
 # --- access: object permissions (django-guardian, direct foreign keys), bases for sharing, audit ------
@@ -449,6 +481,9 @@ class CaseAccessGrant(models.Model):
         ]
         indexes = [models.Index(fields=["case", "revoked_at"], name="grant_case_active")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.basis}"
+
 
 class AuditAction(models.TextChoices):
     CASE_VIEW = "case.view", _("ケース閲覧")
@@ -490,7 +525,9 @@ class AuditEvent(models.Model):
     )
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     changes = models.JSONField(default=dict, blank=True)

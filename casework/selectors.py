@@ -77,9 +77,10 @@ def can_log_activity(*, user, case: Case) -> bool:
     """The area team, and agencies the case is shared with; not a manager's break-glass read."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return is_on_case_team(user=user, case=case) or Case.objects.filter(
-        pk=case.pk, id__in=_granted_case_ids(user, "log_activity")
-    ).exists()
+    return (
+        is_on_case_team(user=user, case=case)
+        or Case.objects.filter(pk=case.pk, id__in=_granted_case_ids(user, "log_activity")).exists()
+    )
 
 
 def case_sharing(*, case: Case) -> dict:
@@ -94,7 +95,7 @@ def case_sharing(*, case: Case) -> dict:
 
 
 def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
-    """"Who looked at this": reads and break-glass openings of the case, newest first."""
+    """ "Who looked at this": reads and break-glass openings of the case, newest first."""
     return case.audit_events.filter(action__in=["case.view", "case.export", "case.print", "break_glass"])
 
 
@@ -148,7 +149,9 @@ def activity_get(*, fetched_by, activity_id) -> Activity:
     )
 
 
-def possible_duplicates(*, fetched_by, kana: str = "", phone: str = "", exclude_case_id=None) -> QuerySet[Case]:
+def possible_duplicates(
+    *, fetched_by, kana: str = "", phone: str = "", exclude_case_id=None
+) -> QuerySet[Case]:
     """Visible cases whose household or a member matches by kana or phone (duplicate-household warning)."""
     kana_idx = encryption.kana_index(kana) if kana else ""
     phone_idx = encryption.phone_index(phone) if encryption.normalise_phone(phone or "") else ""
@@ -194,13 +197,22 @@ def case_active_grants(*, case: Case) -> list[GrantRow]:
     or area's name for group grants ("agency:<code>", "area:<code>"), the username for a break-glass read."""
     grants = list(case_sharing(case=case)["grants"].order_by("-granted_at", "-id"))
     group_names = {g.group.name for g in grants if g.group_id}
-    names = {agency_group_name(a): a.name for a in Agency.objects.filter(
-        code__in=[n.split(":", 1)[1] for n in group_names if n.startswith("agency:")])}
-    names |= {area_group_name(a): a.name for a in Area.objects.filter(
-        code__in=[n.split(":", 1)[1] for n in group_names if n.startswith("area:")])}
+    names = {
+        agency_group_name(a): a.name
+        for a in Agency.objects.filter(
+            code__in=[n.split(":", 1)[1] for n in group_names if n.startswith("agency:")]
+        )
+    }
+    names |= {
+        area_group_name(a): a.name
+        for a in Area.objects.filter(
+            code__in=[n.split(":", 1)[1] for n in group_names if n.startswith("area:")]
+        )
+    }
     return [
-        GrantRow(grant=g, holder=names.get(g.group.name, g.group.name) if g.group_id
-                 else g.user.get_username())
+        GrantRow(
+            grant=g, holder=names.get(g.group.name, g.group.name) if g.group_id else g.user.get_username()
+        )
         for g in grants
     ]
 
@@ -216,7 +228,10 @@ def break_glass_grant(*, user, case: Case) -> CaseAccessGrant | None:
         return None
     return (
         CaseAccessGrant.objects.filter(
-            case=case, user_id=user.pk, basis=AccessBasis.BREAK_GLASS, revoked_at__isnull=True,
+            case=case,
+            user_id=user.pk,
+            basis=AccessBasis.BREAK_GLASS,
+            revoked_at__isnull=True,
             expires_at__gt=timezone.now(),
         )
         .order_by("-expires_at")
@@ -233,6 +248,8 @@ def break_glass_case(*, number: str) -> Case | None:
 def lead_caseworker_choices(*, case: Case):
     """Active staff of the case's area team (caseworkers and coordinators) who may lead it."""
     members = Membership.objects.filter(area_id=case.area_id, role__in=TEAM_ROLES).values("user_id")
-    return get_user_model().objects.filter(is_active=True, id__in=members).order_by(
-        "last_name", "first_name", "username"
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, id__in=members)
+        .order_by("last_name", "first_name", "username")
     )

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
 from guardian.shortcuts import assign_perm, remove_perm
 
 from network.fiscal import fiscal_year_of_date
@@ -22,9 +21,9 @@ from . import audit, encryption
 from .models import (
     AccessBasis,
     Activity,
-    AuditAction,
     ActivityKind,
     ActivityRevision,
+    AuditAction,
     Case,
     CaseAccessGrant,
     CaseIssue,
@@ -50,11 +49,30 @@ class StateConflict(Exception):
 TRANSITIONS: dict[str, set[str]] = {
     CaseStatus.INTAKE: {CaseStatus.ASSESSMENT, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
     CaseStatus.ASSESSMENT: {CaseStatus.PLANNING, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
-    CaseStatus.PLANNING: {CaseStatus.SUPPORT, CaseStatus.ASSESSMENT, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
-    CaseStatus.SUPPORT: {CaseStatus.MONITORING, CaseStatus.PLANNING, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
-    CaseStatus.MONITORING: {CaseStatus.SUPPORT, CaseStatus.PLANNING, CaseStatus.INTERRUPTED, CaseStatus.CLOSED},
+    CaseStatus.PLANNING: {
+        CaseStatus.SUPPORT,
+        CaseStatus.ASSESSMENT,
+        CaseStatus.INTERRUPTED,
+        CaseStatus.CLOSED,
+    },
+    CaseStatus.SUPPORT: {
+        CaseStatus.MONITORING,
+        CaseStatus.PLANNING,
+        CaseStatus.INTERRUPTED,
+        CaseStatus.CLOSED,
+    },
+    CaseStatus.MONITORING: {
+        CaseStatus.SUPPORT,
+        CaseStatus.PLANNING,
+        CaseStatus.INTERRUPTED,
+        CaseStatus.CLOSED,
+    },
     CaseStatus.INTERRUPTED: {
-        CaseStatus.ASSESSMENT, CaseStatus.PLANNING, CaseStatus.SUPPORT, CaseStatus.MONITORING, CaseStatus.CLOSED,
+        CaseStatus.ASSESSMENT,
+        CaseStatus.PLANNING,
+        CaseStatus.SUPPORT,
+        CaseStatus.MONITORING,
+        CaseStatus.CLOSED,
     },
     CaseStatus.CLOSED: {CaseStatus.INTAKE, CaseStatus.ASSESSMENT, CaseStatus.SUPPORT},
 }
@@ -98,8 +116,12 @@ def _set_blind_indexes(case: Case) -> None:
 
 def _record_status(case: Case, *, from_status: str, by, note: str = "") -> None:
     CaseStatusChange.objects.create(
-        case=case, from_status=from_status, to_status=case.status, changed_at=timezone.now(),
-        changed_by=by, note=note[:200],
+        case=case,
+        from_status=from_status,
+        to_status=case.status,
+        changed_at=timezone.now(),
+        changed_by=by,
+        note=note[:200],
     )
 
 
@@ -139,26 +161,44 @@ def case_open(
     case.save()
     CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main_issue)) for t in tags)
     _record_status(case, from_status="", by=opened_by)
-    audit.record(actor=opened_by, action=AuditAction.CASE_CREATE, case=case, obj=case,
-                 changes={"area": [None, area.code], "issues": [None, tags]})
+    audit.record(
+        actor=opened_by,
+        action=AuditAction.CASE_CREATE,
+        case=case,
+        obj=case,
+        changes={"area": [None, area.code], "issues": [None, tags]},
+    )
     return case
 
 
 CASE_EDITABLE_FIELDS = {
-    "household_name", "household_name_kana", "address", "phone", "wishes", "consultation_summary",
-    "community_area", "lead_caseworker", "contact_method", "referral_source", "referral_agency",
-    "urgency", "screening_outcome",
+    "household_name",
+    "household_name_kana",
+    "address",
+    "phone",
+    "wishes",
+    "consultation_summary",
+    "community_area",
+    "lead_caseworker",
+    "contact_method",
+    "referral_source",
+    "referral_agency",
+    "urgency",
+    "screening_outcome",
 }
 
 
 @transaction.atomic
-def case_update(*, case: Case, updated_by, issues: Sequence[str] | None = None, main_issue: str | None = None,
-                **changes) -> Case:
+def case_update(
+    *, case: Case, updated_by, issues: Sequence[str] | None = None, main_issue: str | None = None, **changes
+) -> Case:
     """Edit intake data. Status and area have their own use cases (case_change_status, referrals)."""
     _require_team(case, updated_by)
     unknown = set(changes) - CASE_EDITABLE_FIELDS
     if unknown:
-        raise ValidationError(_("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            _("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
     before = {name: getattr(case, name) for name in changes}
     before_issues = (case.main_issue, sorted(case.issue_tags))
     for name, value in changes.items():
@@ -183,7 +223,12 @@ def case_update(*, case: Case, updated_by, issues: Sequence[str] | None = None, 
 
 @transaction.atomic
 def case_change_status(
-    *, case: Case, changed_by, status: str, closure_reason: str = "", note: str = "",
+    *,
+    case: Case,
+    changed_by,
+    status: str,
+    closure_reason: str = "",
+    note: str = "",
     on: datetime.date | None = None,
 ) -> Case:
     """Move a case along its lifecycle; closing needs a reason, reopening keeps all history."""
@@ -210,14 +255,20 @@ def case_change_status(
     case.status = status
     case.save(update_fields=["status", "closure_reason", "closed_on", "updated_at"])
     _record_status(case, from_status=previous, by=changed_by, note=note)
-    audit.record(actor=changed_by, action=AuditAction.CASE_STATUS, case=case, obj=case,
-                 changes={"status": [previous, status], "closure_reason": ["", case.closure_reason]})
+    audit.record(
+        actor=changed_by,
+        action=AuditAction.CASE_STATUS,
+        case=case,
+        obj=case,
+        changes={"status": [previous, status], "closure_reason": ["", case.closure_reason]},
+    )
     return case
 
 
 def case_close(*, case: Case, closed_by, reason: str, note: str = "") -> Case:
-    return case_change_status(case=case, changed_by=closed_by, status=CaseStatus.CLOSED,
-                              closure_reason=reason, note=note)
+    return case_change_status(
+        case=case, changed_by=closed_by, status=CaseStatus.CLOSED, closure_reason=reason, note=note
+    )
 
 
 def case_reopen(*, case: Case, reopened_by, note: str = "") -> Case:
@@ -254,8 +305,13 @@ def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
     if unknown:
         raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     member = _save_member(HouseholdMember(case=case, **fields))
-    audit.record(actor=added_by, action=AuditAction.MEMBER_CHANGE, case=case, obj=member,
-                 changes=audit.changes_between(HouseholdMember, {}, fields))
+    audit.record(
+        actor=added_by,
+        action=AuditAction.MEMBER_CHANGE,
+        case=case,
+        obj=member,
+        changes=audit.changes_between(HouseholdMember, {}, fields),
+    )
     return member
 
 
@@ -269,24 +325,42 @@ def member_update(*, member: HouseholdMember, updated_by, **fields) -> Household
     for name, value in fields.items():
         setattr(member, name, value)
     member = _save_member(member)
-    audit.record(actor=updated_by, action=AuditAction.MEMBER_CHANGE, case=member.case, obj=member,
-                 changes=audit.changes_between(HouseholdMember, before, fields))
+    audit.record(
+        actor=updated_by,
+        action=AuditAction.MEMBER_CHANGE,
+        case=member.case,
+        obj=member,
+        changes=audit.changes_between(HouseholdMember, before, fields),
+    )
     return member
 
 
 # --- plans ---------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def plan_create(
-    *, case: Case, created_by, created_on: datetime.date | None = None, wishes: str = "",
-    long_term_goal: str = "", short_term_goal: str = "", review_on: datetime.date | None = None,
-    decided_at_meeting_on: datetime.date | None = None, roles: Iterable[tuple[Agency, str, str]] = (),
+    *,
+    case: Case,
+    created_by,
+    created_on: datetime.date | None = None,
+    wishes: str = "",
+    long_term_goal: str = "",
+    short_term_goal: str = "",
+    review_on: datetime.date | None = None,
+    decided_at_meeting_on: datetime.date | None = None,
+    roles: Iterable[tuple[Agency, str, str]] = (),
 ) -> SupportPlan:
     """プランシート: a new plan version; older plans stay as history."""
     _require_team(case, created_by)
     plan = SupportPlan(
-        case=case, created_on=created_on or timezone.localdate(), wishes=wishes, long_term_goal=long_term_goal,
-        short_term_goal=short_term_goal, review_on=review_on, decided_at_meeting_on=decided_at_meeting_on,
+        case=case,
+        created_on=created_on or timezone.localdate(),
+        wishes=wishes,
+        long_term_goal=long_term_goal,
+        short_term_goal=short_term_goal,
+        review_on=review_on,
+        decided_at_meeting_on=decided_at_meeting_on,
         created_by=created_by,
     )
     if review_on and review_on < plan.created_on:
@@ -301,6 +375,7 @@ def plan_create(
 
 
 # --- activities ----------------------------------------------------------------------------------
+
 
 def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: int) -> None:
     errors: dict[str, str] = {}
@@ -318,28 +393,52 @@ def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: in
 
 @transaction.atomic
 def activity_log(
-    *, case: Case, logged_by, occurred_at: datetime.datetime, kind: str, minutes: int = 0,
-    partner_agencies: Iterable[Agency] = (), note: str = "", staff=None,
+    *,
+    case: Case,
+    logged_by,
+    occurred_at: datetime.datetime,
+    kind: str,
+    minutes: int = 0,
+    partner_agencies: Iterable[Agency] = (),
+    note: str = "",
+    staff=None,
 ) -> Activity:
     """支援経過: record one piece of support. The area is the one holding the case now."""
     _require_can_log(case, logged_by)
     _validate_activity(occurred_at=occurred_at, kind=kind, minutes=minutes)
     agencies = list(partner_agencies)
     activity = Activity.objects.create(
-        case=case, area_id=case.area_id, occurred_at=occurred_at, kind=kind, minutes=minutes,
-        staff=staff or logged_by, note=note, has_partner=bool(agencies),
+        case=case,
+        area_id=case.area_id,
+        occurred_at=occurred_at,
+        kind=kind,
+        minutes=minutes,
+        staff=staff or logged_by,
+        note=note,
+        has_partner=bool(agencies),
     )
     if agencies:
         activity.partner_agencies.set(agencies)
-    audit.record(actor=logged_by, action=AuditAction.ACTIVITY_CREATE, case=case, obj=activity,
-                 changes={"kind": [None, kind], "partner_agencies": [None, sorted(a.code for a in agencies)]})
+    audit.record(
+        actor=logged_by,
+        action=AuditAction.ACTIVITY_CREATE,
+        case=case,
+        obj=activity,
+        changes={"kind": [None, kind], "partner_agencies": [None, sorted(a.code for a in agencies)]},
+    )
     return activity
 
 
 @transaction.atomic
 def activity_edit(
-    *, activity: Activity, edited_by, occurred_at: datetime.datetime | None = None, kind: str | None = None,
-    minutes: int | None = None, partner_agencies: Iterable[Agency] | None = None, note: str | None = None,
+    *,
+    activity: Activity,
+    edited_by,
+    occurred_at: datetime.datetime | None = None,
+    kind: str | None = None,
+    minutes: int | None = None,
+    partner_agencies: Iterable[Agency] | None = None,
+    note: str | None = None,
 ) -> Activity:
     """Correct an activity; the version before the edit is kept as a revision."""
     activity = Activity.objects.select_for_update().select_related("case").get(pk=activity.pk)
@@ -347,10 +446,15 @@ def activity_edit(
     if activity.voided:
         raise StateConflict(_("A voided activity cannot be edited."))
     revision = ActivityRevision.objects.create(
-        activity=activity, version=activity.version, occurred_at=activity.occurred_at, kind=activity.kind,
-        minutes=activity.minutes, note=activity.note,
+        activity=activity,
+        version=activity.version,
+        occurred_at=activity.occurred_at,
+        kind=activity.kind,
+        minutes=activity.minutes,
+        note=activity.note,
         partner_agency_codes=sorted(activity.partner_agencies.values_list("code", flat=True)),
-        edited_by=edited_by, edited_at=timezone.now(),
+        edited_by=edited_by,
+        edited_at=timezone.now(),
     )
     activity.occurred_at = occurred_at if occurred_at is not None else activity.occurred_at
     activity.kind = kind if kind is not None else activity.kind
@@ -363,13 +467,27 @@ def activity_edit(
         activity.has_partner = bool(agencies)
     activity.version += 1
     activity.save()
-    before = {"occurred_at": revision.occurred_at, "kind": revision.kind, "minutes": revision.minutes,
-              "note": revision.note, "partner_agencies": revision.partner_agency_codes}
-    after = {"occurred_at": activity.occurred_at, "kind": activity.kind, "minutes": activity.minutes,
-             "note": activity.note,
-             "partner_agencies": sorted(activity.partner_agencies.values_list("code", flat=True))}
-    audit.record(actor=edited_by, action=AuditAction.ACTIVITY_UPDATE, case=activity.case, obj=activity,
-                 changes=audit.changes_between(Activity, before, after))
+    before = {
+        "occurred_at": revision.occurred_at,
+        "kind": revision.kind,
+        "minutes": revision.minutes,
+        "note": revision.note,
+        "partner_agencies": revision.partner_agency_codes,
+    }
+    after = {
+        "occurred_at": activity.occurred_at,
+        "kind": activity.kind,
+        "minutes": activity.minutes,
+        "note": activity.note,
+        "partner_agencies": sorted(activity.partner_agencies.values_list("code", flat=True)),
+    }
+    audit.record(
+        actor=edited_by,
+        action=AuditAction.ACTIVITY_UPDATE,
+        case=activity.case,
+        obj=activity,
+        changes=audit.changes_between(Activity, before, after),
+    )
     return activity
 
 
@@ -387,8 +505,13 @@ def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
     activity.voided_by = voided_by
     activity.voided_at = timezone.now()
     activity.save(update_fields=["voided", "void_reason", "voided_by", "voided_at", "updated_at"])
-    audit.record(actor=voided_by, action=AuditAction.ACTIVITY_VOID, case=activity.case, obj=activity,
-                 reason=activity.void_reason)
+    audit.record(
+        actor=voided_by,
+        action=AuditAction.ACTIVITY_VOID,
+        case=activity.case,
+        obj=activity,
+        reason=activity.void_reason,
+    )
     return activity
 
 
@@ -406,8 +529,11 @@ def _require_case_team(case: Case, user) -> None:
 
 def _sync_group_perms(case: Case, group) -> bool:
     """Make the group's guardian permissions on the case match its active grants. True if any remain."""
-    active = list(CaseAccessGrant.objects.filter(case=case, group=group, revoked_at__isnull=True)
-                  .values_list("read_only", flat=True))
+    active = list(
+        CaseAccessGrant.objects.filter(case=case, group=group, revoked_at__isnull=True).values_list(
+            "read_only", flat=True
+        )
+    )
     wanted = set()
     if active:
         wanted.add("casework.view_case")
@@ -421,47 +547,82 @@ def _sync_group_perms(case: Case, group) -> bool:
     return bool(active)
 
 
-def _grant(*, case: Case, group=None, user=None, basis: str, granted_by, source_id=None, reason: str = "",
-           expires_at=None, read_only: bool = False) -> CaseAccessGrant:
+def _grant(
+    *,
+    case: Case,
+    group=None,
+    user=None,
+    basis: str,
+    granted_by,
+    source_id=None,
+    reason: str = "",
+    expires_at=None,
+    read_only: bool = False,
+) -> CaseAccessGrant:
     grant = CaseAccessGrant.objects.create(
-        case=case, group=group, user=user, basis=basis, source_id=source_id, reason=reason,
-        granted_by=granted_by, granted_at=timezone.now(), expires_at=expires_at, read_only=read_only,
+        case=case,
+        group=group,
+        user=user,
+        basis=basis,
+        source_id=source_id,
+        reason=reason,
+        granted_by=granted_by,
+        granted_at=timezone.now(),
+        expires_at=expires_at,
+        read_only=read_only,
     )
     if group is not None:
         _sync_group_perms(case, group)
-    audit.record(actor=granted_by, action=AuditAction.PERMISSION_GRANT, case=case, obj=grant,
-                 changes={"basis": [None, basis], "to": [None, group.name if group else user.username],
-                          "read_only": [None, read_only]})
+    audit.record(
+        actor=granted_by,
+        action=AuditAction.PERMISSION_GRANT,
+        case=case,
+        obj=grant,
+        changes={
+            "basis": [None, basis],
+            "to": [None, group.name if group else user.username],
+            "read_only": [None, read_only],
+        },
+    )
     return grant
 
 
 def _revoke(grants, *, revoked_by) -> int:
     """End grants; a group loses a permission only when none of its other grants on the case need it."""
     revoked = 0
-    for grant in grants.select_for_update(of=("self",)).filter(revoked_at__isnull=True).select_related(
-            "group", "case"):
+    for grant in (
+        grants.select_for_update(of=("self",)).filter(revoked_at__isnull=True).select_related("group", "case")
+    ):
         grant.revoked_at = timezone.now()
         grant.revoked_by = revoked_by
         grant.save(update_fields=["revoked_at", "revoked_by"])
         revoked += 1
         still_granted = _sync_group_perms(grant.case, grant.group) if grant.group_id else False
-        audit.record(actor=revoked_by, action=AuditAction.PERMISSION_REVOKE, case=grant.case, obj=grant,
-                     changes={"basis": [grant.basis, None], "still_shared": [True, still_granted]})
+        audit.record(
+            actor=revoked_by,
+            action=AuditAction.PERMISSION_REVOKE,
+            case=grant.case,
+            obj=grant,
+            changes={"basis": [grant.basis, None], "still_shared": [True, still_granted]},
+        )
     return revoked
 
 
 @transaction.atomic
-def case_access_grant(*, case: Case, group, basis: str, source_id: int, granted_by,
-                      read_only: bool = False) -> CaseAccessGrant:
+def case_access_grant(
+    *, case: Case, group, basis: str, source_id: int, granted_by, read_only: bool = False
+) -> CaseAccessGrant:
     """Give a group access on a recorded basis (used by referrals: collaboration and transfer)."""
-    return _grant(case=case, group=group, basis=basis, source_id=source_id, granted_by=granted_by,
-                  read_only=read_only)
+    return _grant(
+        case=case, group=group, basis=basis, source_id=source_id, granted_by=granted_by, read_only=read_only
+    )
 
 
 @transaction.atomic
 def case_access_revoke(*, case: Case, basis: str, source_id: int, revoked_by) -> int:
-    return _revoke(CaseAccessGrant.objects.filter(case=case, basis=basis, source_id=source_id),
-                   revoked_by=revoked_by)
+    return _revoke(
+        CaseAccessGrant.objects.filter(case=case, basis=basis, source_id=source_id), revoked_by=revoked_by
+    )
 
 
 @transaction.atomic
@@ -478,10 +639,21 @@ def case_transfer(*, case: Case, to_area: Area, transferred_by, source_id: int |
     case.lead_caseworker = None  # the receiving coordinator assigns one
     case.community_area = None
     case.save(update_fields=["area", "lead_caseworker", "community_area", "updated_at"])
-    _grant(case=case, group=area_group(old_area), basis=AccessBasis.REFERRAL, source_id=source_id,
-           granted_by=transferred_by, read_only=True)
-    audit.record(actor=transferred_by, action=AuditAction.CASE_UPDATE, case=case, obj=case,
-                 changes={"area": [old_area.code, to_area.code]})
+    _grant(
+        case=case,
+        group=area_group(old_area),
+        basis=AccessBasis.REFERRAL,
+        source_id=source_id,
+        granted_by=transferred_by,
+        read_only=True,
+    )
+    audit.record(
+        actor=transferred_by,
+        action=AuditAction.CASE_UPDATE,
+        case=case,
+        obj=case,
+        changes={"area": [old_area.code, to_area.code]},
+    )
     return case
 
 
@@ -491,12 +663,19 @@ def case_assign_lead(*, case: Case, lead_caseworker, assigned_by) -> Case:
     if not is_case_area_coordinator(user=assigned_by, case=case):
         raise PermissionDenied(_("Only a coordinator of the case's area assigns its lead caseworker."))
     if lead_caseworker is not None and not is_on_case_team(user=lead_caseworker, case=case):
-        raise ValidationError({"lead_caseworker": _("The lead caseworker must belong to the case's area team.")})
+        raise ValidationError(
+            {"lead_caseworker": _("The lead caseworker must belong to the case's area team.")}
+        )
     before = case.lead_caseworker_id
     case.lead_caseworker = lead_caseworker
     case.save(update_fields=["lead_caseworker", "updated_at"])
-    audit.record(actor=assigned_by, action=AuditAction.CASE_UPDATE, case=case, obj=case,
-                 changes={"lead_caseworker": [before, getattr(lead_caseworker, "pk", None)]})
+    audit.record(
+        actor=assigned_by,
+        action=AuditAction.CASE_UPDATE,
+        case=case,
+        obj=case,
+        changes={"lead_caseworker": [before, getattr(lead_caseworker, "pk", None)]},
+    )
     return case
 
 
@@ -513,8 +692,9 @@ def _not_in_future(day: datetime.date, field: str) -> None:
 
 
 @transaction.atomic
-def consent_give(*, case: Case, given_by, agencies: Sequence[Agency], given_on: datetime.date,
-                 scope: str = "") -> Consent:
+def consent_give(
+    *, case: Case, given_by, agencies: Sequence[Agency], given_on: datetime.date, scope: str = ""
+) -> Consent:
     """本人同意: share the case with these agencies for as long as the consent stands."""
     _require_case_team(case, given_by)
     agencies = _agencies_required(agencies)
@@ -522,10 +702,20 @@ def consent_give(*, case: Case, given_by, agencies: Sequence[Agency], given_on: 
     consent = Consent.objects.create(case=case, given_on=given_on, scope=scope[:200], recorded_by=given_by)
     consent.agencies.set(agencies)
     for agency in agencies:
-        _grant(case=case, group=agency_group(agency), basis=AccessBasis.CONSENT, source_id=consent.pk,
-               granted_by=given_by)
-    audit.record(actor=given_by, action=AuditAction.CONSENT_GIVE, case=case, obj=consent,
-                 changes={"agencies": [None, sorted(a.code for a in agencies)], "given_on": [None, str(given_on)]})
+        _grant(
+            case=case,
+            group=agency_group(agency),
+            basis=AccessBasis.CONSENT,
+            source_id=consent.pk,
+            granted_by=given_by,
+        )
+    audit.record(
+        actor=given_by,
+        action=AuditAction.CONSENT_GIVE,
+        case=case,
+        obj=consent,
+        changes={"agencies": [None, sorted(a.code for a in agencies)], "given_on": [None, str(given_on)]},
+    )
     return consent
 
 
@@ -538,47 +728,75 @@ def consent_withdraw(*, consent: Consent, withdrawn_by, on: datetime.date | None
         raise StateConflict(_("This consent has already been withdrawn."))
     consent.withdrawn_on = on or timezone.localdate()
     consent.save(update_fields=["withdrawn_on"])
-    _revoke(CaseAccessGrant.objects.filter(case=consent.case, basis=AccessBasis.CONSENT, source_id=consent.pk),
-            revoked_by=withdrawn_by)
+    _revoke(
+        CaseAccessGrant.objects.filter(case=consent.case, basis=AccessBasis.CONSENT, source_id=consent.pk),
+        revoked_by=withdrawn_by,
+    )
     audit.record(actor=withdrawn_by, action=AuditAction.CONSENT_WITHDRAW, case=consent.case, obj=consent)
     return consent
 
 
 @transaction.atomic
-def support_meeting_register(*, case: Case, registered_by, agencies: Sequence[Agency],
-                             registered_on: datetime.date, confidentiality_acknowledged: bool) -> (
-        SupportMeetingRegistration):
+def support_meeting_register(
+    *,
+    case: Case,
+    registered_by,
+    agencies: Sequence[Agency],
+    registered_on: datetime.date,
+    confidentiality_acknowledged: bool,
+) -> SupportMeetingRegistration:
     """支援会議 (§106-6): its member agencies may share without consent, bound by confidentiality."""
     _require_case_team(case, registered_by)
     agencies = _agencies_required(agencies)
     _not_in_future(registered_on, "registered_on")
     if not confidentiality_acknowledged:
-        raise ValidationError({"confidentiality_acknowledged": _(
-            "The members' duty of confidentiality must be acknowledged (守秘義務).")})
+        raise ValidationError(
+            {
+                "confidentiality_acknowledged": _(
+                    "The members' duty of confidentiality must be acknowledged (守秘義務)."
+                )
+            }
+        )
     registration = SupportMeetingRegistration.objects.create(
         case=case, registered_on=registered_on, confidentiality_acknowledged=True, recorded_by=registered_by
     )
     registration.agencies.set(agencies)
     for agency in agencies:
-        _grant(case=case, group=agency_group(agency), basis=AccessBasis.SUPPORT_MEETING,
-               source_id=registration.pk, granted_by=registered_by)
-    audit.record(actor=registered_by, action=AuditAction.MEETING_REGISTER, case=case, obj=registration,
-                 changes={"agencies": [None, sorted(a.code for a in agencies)]})
+        _grant(
+            case=case,
+            group=agency_group(agency),
+            basis=AccessBasis.SUPPORT_MEETING,
+            source_id=registration.pk,
+            granted_by=registered_by,
+        )
+    audit.record(
+        actor=registered_by,
+        action=AuditAction.MEETING_REGISTER,
+        case=case,
+        obj=registration,
+        changes={"agencies": [None, sorted(a.code for a in agencies)]},
+    )
     return registration
 
 
 @transaction.atomic
-def support_meeting_end(*, registration: SupportMeetingRegistration, ended_by,
-                        on: datetime.date | None = None) -> SupportMeetingRegistration:
-    registration = SupportMeetingRegistration.objects.select_for_update().select_related("case").get(
-        pk=registration.pk)
+def support_meeting_end(
+    *, registration: SupportMeetingRegistration, ended_by, on: datetime.date | None = None
+) -> SupportMeetingRegistration:
+    registration = (
+        SupportMeetingRegistration.objects.select_for_update().select_related("case").get(pk=registration.pk)
+    )
     _require_case_team(registration.case, ended_by)
     if registration.ended_on is not None:
         raise StateConflict(_("This registration has already ended."))
     registration.ended_on = on or timezone.localdate()
     registration.save(update_fields=["ended_on"])
-    _revoke(CaseAccessGrant.objects.filter(case=registration.case, basis=AccessBasis.SUPPORT_MEETING,
-                                           source_id=registration.pk), revoked_by=ended_by)
+    _revoke(
+        CaseAccessGrant.objects.filter(
+            case=registration.case, basis=AccessBasis.SUPPORT_MEETING, source_id=registration.pk
+        ),
+        revoked_by=ended_by,
+    )
     audit.record(actor=ended_by, action=AuditAction.MEETING_END, case=registration.case, obj=registration)
     return registration
 
@@ -591,10 +809,21 @@ def case_share_override(*, case: Case, shared_by, agency: Agency, reason: str) -
         raise PermissionDenied(_("Sharing without a recorded basis needs the override permission."))
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Give the reason for sharing without consent.")})
-    grant = _grant(case=case, group=agency_group(agency), basis=AccessBasis.OVERRIDE, granted_by=shared_by,
-                   reason=reason.strip())
-    audit.record(actor=shared_by, action=AuditAction.SHARE_OVERRIDE, case=case, obj=grant,
-                 reason=reason.strip(), changes={"agency": [None, agency.code]})
+    grant = _grant(
+        case=case,
+        group=agency_group(agency),
+        basis=AccessBasis.OVERRIDE,
+        granted_by=shared_by,
+        reason=reason.strip(),
+    )
+    audit.record(
+        actor=shared_by,
+        action=AuditAction.SHARE_OVERRIDE,
+        case=case,
+        obj=grant,
+        reason=reason.strip(),
+        changes={"agency": [None, agency.code]},
+    )
     return grant
 
 
@@ -613,10 +842,17 @@ def case_break_glass(*, case: Case, opened_by, reason: str) -> CaseAccessGrant:
     if not opened_by.has_perm("casework.break_glass"):
         raise PermissionDenied(_("Only managers may use break-glass access."))
     if not reason or len(reason.strip()) < 5:
-        raise ValidationError({"reason": _("Explain why you need to open this case (at least 5 characters).")})
+        raise ValidationError(
+            {"reason": _("Explain why you need to open this case (at least 5 characters).")}
+        )
     grant = CaseAccessGrant.objects.create(
-        case=case, user=opened_by, basis=AccessBasis.BREAK_GLASS, reason=reason.strip(), granted_by=opened_by,
-        granted_at=timezone.now(), expires_at=timezone.now() + datetime.timedelta(hours=BREAK_GLASS_HOURS),
+        case=case,
+        user=opened_by,
+        basis=AccessBasis.BREAK_GLASS,
+        reason=reason.strip(),
+        granted_by=opened_by,
+        granted_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=BREAK_GLASS_HOURS),
     )
     audit.record(actor=opened_by, action=AuditAction.BREAK_GLASS, case=case, obj=grant, reason=reason.strip())
     return grant
@@ -640,5 +876,7 @@ def staff_access_end(*, user, ended_by=None) -> int:
             session.delete()
             ended += 1
     Token.objects.filter(user=user).delete()
-    audit.record(actor=ended_by, action=AuditAction.STAFF_DEACTIVATE, obj=user, changes={"sessions_ended": ended})
+    audit.record(
+        actor=ended_by, action=AuditAction.STAFF_DEACTIVATE, obj=user, changes={"sessions_ended": ended}
+    )
     return ended

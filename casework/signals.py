@@ -30,7 +30,9 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 @receiver(pre_save, sender=get_user_model())
 def _remember_active(sender, instance, **kwargs):
     if instance.pk:
-        instance._was_active = sender.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+        instance._was_active = (
+            sender.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+        )
 
 
 @receiver(post_save, sender=get_user_model())

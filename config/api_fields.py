@@ -134,6 +134,7 @@ class ChoiceListField(serializers.ListField):
 
 # --- shared response documentation (one component for every app's error bodies) -------------------
 
+
 class ErrorDetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

@@ -1,4 +1,5 @@
 """REST API v1 (API.md). Each app contributes its routes from its own api.py."""
+
 from django.urls import include, path
 
 urlpatterns = [

@@ -2,6 +2,7 @@
 
 Periodic jobs are a static schedule in code: each app lists its own in `<app>/schedule.py`.
 """
+
 import os
 
 from celery import Celery

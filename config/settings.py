@@ -45,8 +45,10 @@ def _dev_secrets() -> dict[str, str]:
     }
     path.write_text(json.dumps(keys, indent=2))
     path.chmod(0o600)
-    print(f"Yorisoi: generated development keys in {path} (demo only; never use them in production).",
-          file=sys.stderr)
+    print(
+        f"Yorisoi: generated development keys in {path} (demo only; never use them in production).",
+        file=sys.stderr,
+    )
     return keys
 
 
@@ -327,7 +329,9 @@ CASE_LIST_PAGE_SIZE = 50
 REFERRAL_RESPONSE_BUSINESS_DAYS = int(os.environ.get("REFERRAL_RESPONSE_BUSINESS_DAYS", "3"))
 REFERRAL_EXPIRY_GRACE_BUSINESS_DAYS = int(os.environ.get("REFERRAL_EXPIRY_GRACE_BUSINESS_DAYS", "5"))
 _DEFAULT_EMAIL_BACKEND = "console" if DEBUG else "smtp"
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", f"django.core.mail.backends.{_DEFAULT_EMAIL_BACKEND}.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", f"django.core.mail.backends.{_DEFAULT_EMAIL_BACKEND}.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -34,7 +34,9 @@ def fiscal_months(fiscal_year: int) -> list[tuple[int, int]]:
 
 def reiwa_label(fiscal_year: int) -> str:
     """令和6(2024)年度; 令和元(2019)年度 for the first year of the era."""
-    era, n = ("令和", fiscal_year - REIWA_OFFSET) if fiscal_year > REIWA_OFFSET else ("平成", fiscal_year - 1988)
+    era, n = (
+        ("令和", fiscal_year - REIWA_OFFSET) if fiscal_year > REIWA_OFFSET else ("平成", fiscal_year - 1988)
+    )
     era_year = "元" if n == 1 else str(n)
     return f"{era}{era_year}({fiscal_year})年度"
 

@@ -34,13 +34,21 @@ class SessionTimeoutMiddleware:
 
 
 class RequireTwoFactorMiddleware:
-    """Coordinators, managers, auditors (and anyone enrolled) pass TOTP before any page; unenrolled ones enrol.
+    """Coordinators, managers, auditors (and anyone enrolled) pass TOTP before any page; others enrol first.
 
     Token-authenticated API calls are checked at token issuance instead (API.md).
     """
 
-    EXEMPT_PREFIXES = ("/login/", "/logout/", "/account/2fa/", "/static/", "/i18n/", "/api/", "/healthz",
-                       "/readyz")
+    EXEMPT_PREFIXES = (
+        "/login/",
+        "/logout/",
+        "/account/2fa/",
+        "/static/",
+        "/i18n/",
+        "/api/",
+        "/healthz",
+        "/readyz",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -20,8 +20,12 @@ class Area(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
     coordinating_centre = models.ForeignKey(
-        "Agency", verbose_name=_("coordinating centre"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="coordinated_areas",
+        "Agency",
+        verbose_name=_("coordinating centre"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coordinated_areas",
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -39,7 +43,9 @@ class CommunityArea(models.Model):
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="community_areas")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="community_areas"
+    )
 
     class Meta:
         ordering = ["area__sort_order", "code"]
@@ -96,15 +102,26 @@ class Membership(models.Model):
     """A staff member's place in the network: an area team or an agency, with a role."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff"), on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     area = models.ForeignKey(
-        Area, verbose_name=_("area team"), on_delete=models.PROTECT, null=True, blank=True,
+        Area,
+        verbose_name=_("area team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
     agency = models.ForeignKey(
-        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, null=True, blank=True,
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
 
@@ -140,12 +157,17 @@ class NetworkMeeting(models.Model):
         Agency, verbose_name=_("participating agencies"), related_name="network_meetings", blank=True
     )
     minutes = models.TextField(
-        _("minutes"), blank=True,
+        _("minutes"),
+        blank=True,
         help_text=_("Stored unencrypted: never write personal data (names, households, addresses) here."),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 

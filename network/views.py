@@ -18,8 +18,12 @@ from . import twofactor as services
 
 class TokenForm(forms.Form):
     otp = forms.CharField(
-        label=gettext_lazy("6-digit code"), max_length=6, min_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+        label=gettext_lazy("6-digit code"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
 
@@ -50,4 +54,4 @@ def two_factor(request):
     return render(request, "registration/two_factor.html", context, status=400 if form.errors else 200)
 
 
-__all__ = ["two_factor", "TOTPDevice"]
+__all__ = ["TOTPDevice", "two_factor"]

@@ -22,31 +22,71 @@ def make_area(code: str | None = None, name: str | None = None) -> Area:
 def make_agency(code: str | None = None, *, kind: str = AgencyKind.COMPREHENSIVE_CARE, area=None) -> Agency:
     n = next(_seq)
     code = code or f"agency{n}"
-    return Agency.objects.get_or_create(code=code, defaults={"name": f"テスト機関{n}", "kind": kind, "area": area})[0]
+    return Agency.objects.get_or_create(
+        code=code, defaults={"name": f"テスト機関{n}", "kind": kind, "area": area}
+    )[0]
 
 
-def make_staff(username: str | None = None, *, role: str = Role.CASEWORKER, area=None, agency=None,
-               password: str = "correct-horse-9") -> User:
+def make_staff(
+    username: str | None = None,
+    *,
+    role: str = Role.CASEWORKER,
+    area=None,
+    agency=None,
+    password: str = "correct-horse-9",
+) -> User:
     user = User.objects.create_user(username=username or f"staff{next(_seq)}", password=password)
     if role in (Role.CASEWORKER, Role.COORDINATOR):
         area = area or make_area()
-    Membership.objects.create(user=user, role=role, area=area if role in (Role.CASEWORKER, Role.COORDINATOR)
-                              else None, agency=agency if role == Role.AGENCY else None)
+    Membership.objects.create(
+        user=user,
+        role=role,
+        area=area if role in (Role.CASEWORKER, Role.COORDINATOR) else None,
+        agency=agency if role == Role.AGENCY else None,
+    )
     return user
 
 
-def make_case(*, by: User, area: Area | None = None, name: str = "架空 太郎", kana: str = "カクウ タロウ",
-              issues=("8050",), main_issue: str = "8050", opened_on: datetime.date | None = None, **intake):
+def make_case(
+    *,
+    by: User,
+    area: Area | None = None,
+    name: str = "架空 太郎",
+    kana: str = "カクウ タロウ",
+    issues=("8050",),
+    main_issue: str = "8050",
+    opened_on: datetime.date | None = None,
+    **intake,
+):
     area = area or Area.objects.get(id=by.memberships.values("area_id")[:1])
     return casework_services.case_open(
-        opened_by=by, area=area, household_name=name, household_name_kana=kana, issues=list(issues),
-        main_issue=main_issue, opened_on=opened_on, **intake,
+        opened_by=by,
+        area=area,
+        household_name=name,
+        household_name_kana=kana,
+        issues=list(issues),
+        main_issue=main_issue,
+        opened_on=opened_on,
+        **intake,
     )
 
 
-def log_activity(case, *, by: User, when: datetime.datetime | None = None, kind: str = "visit",
-                 agencies=(), note: str = "", minutes: int = 30):
+def log_activity(
+    case,
+    *,
+    by: User,
+    when: datetime.datetime | None = None,
+    kind: str = "visit",
+    agencies=(),
+    note: str = "",
+    minutes: int = 30,
+):
     return casework_services.activity_log(
-        case=case, logged_by=by, occurred_at=when or timezone.now() - datetime.timedelta(hours=1), kind=kind,
-        minutes=minutes, partner_agencies=agencies, note=note,
+        case=case,
+        logged_by=by,
+        occurred_at=when or timezone.now() - datetime.timedelta(hours=1),
+        kind=kind,
+        minutes=minutes,
+        partner_agencies=agencies,
+        note=note,
     )

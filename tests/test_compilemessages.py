@@ -4,7 +4,7 @@ import gettext
 
 from config.compilemessages import parse_po, write_mo
 
-PO = r'''msgid ""
+PO = r"""msgid ""
 msgstr ""
 "Content-Type: text/plain; charset=UTF-8\n"
 "Plural-Forms: nplurals=1; plural=0;\n"
@@ -25,7 +25,7 @@ msgstr "長い"
 
 msgid "Untranslated"
 msgstr ""
-'''
+"""
 
 
 def test_compiled_catalog_translates_plurals_and_skips_fuzzy(tmp_path):

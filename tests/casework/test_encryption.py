@@ -55,18 +55,22 @@ def test_older_keys_still_decrypt_after_a_new_key_is_added(settings):
     assert encryption.key_id_of(encryption.encrypt("x", context="t.c")) == "b"
 
 
-@pytest.mark.parametrize("spec", ["", "nocolon", f"a:{base64.urlsafe_b64encode(b'short').decode()}",
-                                  f"a:{KEY_A},a:{KEY_B}"])
+@pytest.mark.parametrize(
+    "spec", ["", "nocolon", f"a:{base64.urlsafe_b64encode(b'short').decode()}", f"a:{KEY_A},a:{KEY_B}"]
+)
 def test_bad_key_configuration_is_rejected(spec):
     with pytest.raises(ImproperlyConfigured):
         encryption.parse_keys(spec)
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("ヤマダ　タロウ", "やまだたろう"),
-    ("ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう"),
-    ("やまだ\tたろう", "ヤマダタロウ"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ヤマダ　タロウ", "やまだたろう"),
+        ("ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう"),
+        ("やまだ\tたろう", "ヤマダタロウ"),
+    ],
+)
 def test_kana_index_folds_script_width_and_spaces(a, b):
     assert encryption.kana_index(a) == encryption.kana_index(b)
 
@@ -90,7 +94,10 @@ def test_empty_values_have_no_index():
 @pytest.mark.django_db
 def test_encrypted_date_round_trips(case):
     member = HouseholdMember.objects.create(
-        case=case, name="架空 一郎", name_kana="カクウ イチロウ", relationship="self",
+        case=case,
+        name="架空 一郎",
+        name_kana="カクウ イチロウ",
+        relationship="self",
         birth_date=datetime.date(1944, 5, 6),
     )
     assert HouseholdMember.objects.get(pk=member.pk).birth_date == datetime.date(1944, 5, 6)

@@ -28,19 +28,38 @@ def _all_text_in_database() -> str:
             table = model._meta.db_table
             columns = [f.column for f in model._meta.concrete_fields]
             quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
                 chunks.extend(str(v) for v in row if v is not None)
     return "\n".join(chunks)
 
 
 def test_no_personal_value_is_stored_in_plaintext(caseworker, area, agency):
-    case = factories.make_case(by=caseworker, area=area, name=SECRETS["name"], kana=SECRETS["kana"],
-                               phone=SECRETS["phone"], address=SECRETS["address"], wishes=SECRETS["wishes"])
-    services.member_add(case=case, added_by=caseworker, name=SECRETS["member"], name_kana=SECRETS["member_kana"],
-                        relationship="self", birth_date=datetime.date(1950, 1, 23), phone=SECRETS["phone"])
-    services.plan_create(case=case, created_by=caseworker, long_term_goal=SECRETS["goal"],
-                         wishes=SECRETS["wishes"], roles=[(agency, SECRETS["goal"], "週1回")])
+    case = factories.make_case(
+        by=caseworker,
+        area=area,
+        name=SECRETS["name"],
+        kana=SECRETS["kana"],
+        phone=SECRETS["phone"],
+        address=SECRETS["address"],
+        wishes=SECRETS["wishes"],
+    )
+    services.member_add(
+        case=case,
+        added_by=caseworker,
+        name=SECRETS["member"],
+        name_kana=SECRETS["member_kana"],
+        relationship="self",
+        birth_date=datetime.date(1950, 1, 23),
+        phone=SECRETS["phone"],
+    )
+    services.plan_create(
+        case=case,
+        created_by=caseworker,
+        long_term_goal=SECRETS["goal"],
+        wishes=SECRETS["wishes"],
+        roles=[(agency, SECRETS["goal"], "週1回")],
+    )
     activity = factories.log_activity(case, by=caseworker, agencies=[agency], note=SECRETS["note"])
     services.activity_edit(activity=activity, edited_by=caseworker, note=SECRETS["note"] + "（訂正）")
 

@@ -46,22 +46,42 @@ def log_stream():
     root.setLevel(old_level)
 
 
-def test_a_case_round_trip_logs_json_lines_without_personal_data(client, caseworker, area, agency, log_stream):
+def test_a_case_round_trip_logs_json_lines_without_personal_data(
+    client, caseworker, area, agency, log_stream
+):
     client.force_login(caseworker)
-    created = client.post("/api/v1/cases/", {"area": area.code, "household_name": NAME,
-                                             "household_name_kana": KANA, "issues": ["8050"],
-                                             "main_issue": "8050"}, content_type="application/json")
+    created = client.post(
+        "/api/v1/cases/",
+        {
+            "area": area.code,
+            "household_name": NAME,
+            "household_name_kana": KANA,
+            "issues": ["8050"],
+            "main_issue": "8050",
+        },
+        content_type="application/json",
+    )
     assert created.status_code == 201
     case_id = created.json()["id"]
     client.get(f"/cases/{case_id}/")
     client.get(f"/cases/?q={KANA}")
-    logged = client.post(f"/api/v1/cases/{case_id}/activities/", {
-        "occurred_at": "2025-06-01T10:00:00+09:00", "kind": "visit", "minutes": 30,
-        "partner_agencies": [agency.code], "note": NOTE}, content_type="application/json")
+    logged = client.post(
+        f"/api/v1/cases/{case_id}/activities/",
+        {
+            "occurred_at": "2025-06-01T10:00:00+09:00",
+            "kind": "visit",
+            "minutes": 30,
+            "partner_agencies": [agency.code],
+            "note": NOTE,
+        },
+        content_type="application/json",
+    )
     assert logged.status_code == 201
-    client.post(f"/api/v1/cases/{case_id}/activities/", {"occurred_at": "2025-06-01T10:00:00",
-                                                          "kind": "visit", "note": NOTE},
-                content_type="application/json")  # a 400 must not echo the note into the log either
+    client.post(
+        f"/api/v1/cases/{case_id}/activities/",
+        {"occurred_at": "2025-06-01T10:00:00", "kind": "visit", "note": NOTE},
+        content_type="application/json",
+    )  # a 400 must not echo the note into the log either
 
     output = log_stream.getvalue()
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]

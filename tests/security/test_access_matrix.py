@@ -16,8 +16,16 @@ from network.groups import agency_group
 from tests import factories
 
 # Routes that name no object of a case; they are still requested and checked for leaks.
-NO_OBJECT_ROUTES = {"", "login/", "logout/", "account/2fa/", "i18n/setlang/", "api/v1/auth/token/",
-                    "api/v1/schema/", "api/v1/docs/"}
+NO_OBJECT_ROUTES = {
+    "",
+    "login/",
+    "logout/",
+    "account/2fa/",
+    "i18n/setlang/",
+    "api/v1/auth/token/",
+    "api/v1/schema/",
+    "api/v1/docs/",
+}
 SKIPPED_PREFIXES = ("admin/",)  # Django admin: superusers only, holds no personal data (tested apart)
 MISSING_ID = 987654321
 
@@ -35,10 +43,10 @@ def fill(route: str, objects: dict) -> str:
     path = route
     while "<" in path:
         start, end = path.index("<"), path.index(">")
-        name = path[start + 1:end].split(":")[-1]
+        name = path[start + 1 : end].split(":")[-1]
         if name not in objects:
             pytest.fail(f"route {route!r}: no object for parameter {name!r}; add it to the access matrix")
-        path = path[:start] + str(objects[name]) + path[end + 1:]
+        path = path[:start] + str(objects[name]) + path[end + 1 :]
     return "/" + path
 
 
@@ -60,20 +68,31 @@ class World:
             "shared": self._case(self.other_cw, self.other_area, "共有"),
             "unshared": self._case(self.other_cw, self.other_area, "非共有"),
         }
-        services.consent_give(case=self.cases["shared"], given_by=self.other_cw, agencies=[self.agency],
-                              given_on=datetime.date.today())
+        services.consent_give(
+            case=self.cases["shared"],
+            given_by=self.other_cw,
+            agencies=[self.agency],
+            given_on=datetime.date.today(),
+        )
 
     def _case(self, user, area, label):
-        case = factories.make_case(by=user, area=area, name=f"秘匿{label}世帯", kana=f"ヒトク{label}",
-                                   phone="099-0000-1111")
-        activity = factories.log_activity(case, by=user, agencies=[self.agency] if label == "共有" else [],
-                                          note=f"秘匿{label}メモ")
-        consent = services.consent_give(case=case, given_by=user, agencies=[factories.make_agency()],
-                                        given_on=datetime.date.today())
-        case.objects = {"case_id": case.pk, "activity_id": activity.pk, "consent_id": consent.pk,
-                        "registration_id": _registration(case, user).pk,
-                        "grant_id": case.access_grants.get(basis="consent", source_id=consent.pk).pk,
-                        "referral_id": self._referral(case, user, label).pk}
+        case = factories.make_case(
+            by=user, area=area, name=f"秘匿{label}世帯", kana=f"ヒトク{label}", phone="099-0000-1111"
+        )
+        activity = factories.log_activity(
+            case, by=user, agencies=[self.agency] if label == "共有" else [], note=f"秘匿{label}メモ"
+        )
+        consent = services.consent_give(
+            case=case, given_by=user, agencies=[factories.make_agency()], given_on=datetime.date.today()
+        )
+        case.objects = {
+            "case_id": case.pk,
+            "activity_id": activity.pk,
+            "consent_id": consent.pk,
+            "registration_id": _registration(case, user).pk,
+            "grant_id": case.access_grants.get(basis="consent", source_id=consent.pk).pk,
+            "referral_id": self._referral(case, user, label).pk,
+        }
         case.secrets = [f"秘匿{label}世帯", f"ヒトク{label}", f"秘匿{label}メモ"]
         return case
 
@@ -84,24 +103,46 @@ class World:
 
         request = referral_services.referral_request
         if label == "自エリア":
-            return request(case=case, requested_by=user, kind="collaboration", to_area=self.other_area,
-                           reason="連携のお願い")
+            return request(
+                case=case,
+                requested_by=user,
+                kind="collaboration",
+                to_area=self.other_area,
+                reason="連携のお願い",
+            )
         if label == "共有":
-            services.consent_give(case=case, given_by=user, agencies=[self.agency],
-                                  given_on=datetime.date.today())
-            return request(case=case, requested_by=user, kind="collaboration", to_agency=self.agency,
-                           reason="連携のお願い")
-        return request(case=case, requested_by=user, kind="transfer",
-                       to_area=factories.make_area("east", "東部エリア"), reason="移管のお願い")
+            services.consent_give(
+                case=case, given_by=user, agencies=[self.agency], given_on=datetime.date.today()
+            )
+            return request(
+                case=case,
+                requested_by=user,
+                kind="collaboration",
+                to_agency=self.agency,
+                reason="連携のお願い",
+            )
+        return request(
+            case=case,
+            requested_by=user,
+            kind="transfer",
+            to_area=factories.make_area("east", "東部エリア"),
+            reason="移管のお願い",
+        )
 
     def visible(self, role, key):
-        return (role in ("caseworker", "coordinator") and key == "own") or (role == "agency" and key == "shared")
+        return (role in ("caseworker", "coordinator") and key == "own") or (
+            role == "agency" and key == "shared"
+        )
 
 
 def _registration(case, user):
-    return services.support_meeting_register(case=case, registered_by=user, agencies=[factories.make_agency()],
-                                             registered_on=datetime.date.today(),
-                                             confidentiality_acknowledged=True)
+    return services.support_meeting_register(
+        case=case,
+        registered_by=user,
+        agencies=[factories.make_agency()],
+        registered_on=datetime.date.today(),
+        confidentiality_acknowledged=True,
+    )
 
 
 def _client_for(client_factory, user):
@@ -132,11 +173,17 @@ ROLES = ["caseworker", "coordinator", "agency", "manager", "auditor"]
 def test_every_route_for_every_role_and_case(world, role):
     from django.test import Client
 
-    user = {"caseworker": world.caseworker, "coordinator": world.coordinator, "agency": world.agency_user,
-            "manager": world.manager, "auditor": world.auditor}[role]
+    user = {
+        "caseworker": world.caseworker,
+        "coordinator": world.coordinator,
+        "agency": world.agency_user,
+        "manager": world.manager,
+        "auditor": world.auditor,
+    }[role]
     client = _client_for(Client, user)
-    invisible_secrets = [s for key, case in world.cases.items() if not world.visible(role, key)
-                         for s in case.secrets]
+    invisible_secrets = [
+        s for key, case in world.cases.items() if not world.visible(role, key) for s in case.secrets
+    ]
     checked = 0
     for route, _pattern in url_patterns():
         if route.startswith(SKIPPED_PREFIXES):

@@ -99,9 +99,19 @@ def test_deactivating_staff_ends_sessions_and_tokens(client, caseworker):
 def test_deploy_check_with_production_settings_is_clean():
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
-    env |= {"DEBUG": "0", "SECRET_KEY": "x" * 10 + "production-like-secret-key-with-enough-entropy-1234567890",
-            "ALLOWED_HOSTS": "yorisoi.example.org", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    env |= {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 10 + "production-like-secret-key-with-enough-entropy-1234567890",
+        "ALLOWED_HOSTS": "yorisoi.example.org",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stdout + result.stderr

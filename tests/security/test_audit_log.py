@@ -14,21 +14,33 @@ def _actions(case):
 
 def test_every_change_to_a_case_is_audited_in_order(case, caseworker, agency):
     services.case_update(case=case, updated_by=caseworker, phone="090-1234-0000", urgency="high")
-    services.member_add(case=case, added_by=caseworker, name="架空 三郎", name_kana="カクウ サブロウ",
-                        relationship="child")
+    services.member_add(
+        case=case, added_by=caseworker, name="架空 三郎", name_kana="カクウ サブロウ", relationship="child"
+    )
     services.plan_create(case=case, created_by=caseworker, long_term_goal="目標")
     activity = factories.log_activity(case, by=caseworker, agencies=[agency])
     services.activity_edit(activity=activity, edited_by=caseworker, minutes=50)
     services.activity_void(activity=activity, voided_by=caseworker, reason="重複")
     services.case_change_status(case=case, changed_by=caseworker, status="assessment")
-    consent = services.consent_give(case=case, given_by=caseworker, agencies=[agency],
-                                    given_on=datetime.date.today())
+    consent = services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today()
+    )
     services.consent_withdraw(consent=consent, withdrawn_by=caseworker)
     services.case_record_read(case=case, read_by=caseworker)
     assert _actions(case) == [
-        "case.create", "case.update", "member.change", "plan.create", "activity.create", "activity.update",
-        "activity.void", "case.status", "permission.grant", "consent.give", "permission.revoke",
-        "consent.withdraw", "case.view",
+        "case.create",
+        "case.update",
+        "member.change",
+        "plan.create",
+        "activity.create",
+        "activity.update",
+        "activity.void",
+        "case.status",
+        "permission.grant",
+        "consent.give",
+        "permission.revoke",
+        "consent.withdraw",
+        "case.view",
     ]
     assert AuditEvent.objects.filter(case=case).exclude(actor=caseworker).count() == 0
 
@@ -58,10 +70,13 @@ def test_a_failed_change_leaves_no_audit_row(case, caseworker):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("statement", [
-    "UPDATE casework_auditevent SET action = 'case.view'",
-    "DELETE FROM casework_auditevent",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE casework_auditevent SET action = 'case.view'",
+        "DELETE FROM casework_auditevent",
+    ],
+)
 def test_postgres_refuses_to_alter_audit_rows(case, statement):
     assert AuditEvent.objects.exists()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:

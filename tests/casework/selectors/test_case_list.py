@@ -40,8 +40,9 @@ def test_search_by_number_kana_and_phone(caseworker, area):
 
 
 def test_search_finds_a_case_by_a_members_kana(case, caseworker):
-    services.member_add(case=case, added_by=caseworker, name="架空 次郎", name_kana="カクウ ジロウ",
-                        relationship="child")
+    services.member_add(
+        case=case, added_by=caseworker, name="架空 次郎", name_kana="カクウ ジロウ", relationship="child"
+    )
     assert list(selectors.case_list(fetched_by=caseworker, filters=CaseFilters(q="かくう じろう"))) == [case]
 
 
@@ -65,7 +66,9 @@ def test_filters_by_status_area_and_issue(caseworker, area):
     assert ids(area="nowhere") == set()
 
 
-def test_duplicate_household_warning_matches_visible_cases_only(caseworker, other_caseworker, area, other_area):
+def test_duplicate_household_warning_matches_visible_cases_only(
+    caseworker, other_caseworker, area, other_area
+):
     mine = factories.make_case(by=caseworker, area=area, kana="サトウ イチ", phone="03-1234-5678")
     factories.make_case(by=other_caseworker, area=other_area, kana="サトウ イチ")
     assert list(selectors.possible_duplicates(fetched_by=caseworker, kana="さとう いち")) == [mine]

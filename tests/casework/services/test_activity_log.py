@@ -18,12 +18,15 @@ def test_logging_records_area_of_the_case_and_partner_flag(case, caseworker, age
     assert Activity.objects.get(pk=with_partner.pk).note == "同行した"
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"occurred_at": datetime.datetime(2025, 1, 1, 10, 0)}, "occurred_at"),  # naive
-    ({"occurred_at": timezone.now() + datetime.timedelta(days=1)}, "occurred_at"),
-    ({"kind": "teleport"}, "kind"),
-    ({"minutes": -5}, "minutes"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"occurred_at": datetime.datetime(2025, 1, 1, 10, 0)}, "occurred_at"),  # naive
+        ({"occurred_at": timezone.now() + datetime.timedelta(days=1)}, "occurred_at"),
+        ({"kind": "teleport"}, "kind"),
+        ({"minutes": -5}, "minutes"),
+    ],
+)
 def test_bad_activity_is_rejected(case, caseworker, changes, field):
     payload = {"occurred_at": timezone.now(), "kind": "visit", "minutes": 10} | changes
     with pytest.raises(ValidationError) as excinfo:
@@ -34,11 +37,17 @@ def test_bad_activity_is_rejected(case, caseworker, changes, field):
 
 def test_edit_keeps_the_previous_version(case, caseworker, agency):
     activity = factories.log_activity(case, by=caseworker, note="最初", minutes=30)
-    edited = services.activity_edit(activity=activity, edited_by=caseworker, note="訂正後", minutes=45,
-                                    partner_agencies=[agency])
+    edited = services.activity_edit(
+        activity=activity, edited_by=caseworker, note="訂正後", minutes=45, partner_agencies=[agency]
+    )
     assert (edited.version, edited.note, edited.minutes, edited.has_partner) == (2, "訂正後", 45, True)
     revision = edited.revisions.get()
-    assert (revision.version, revision.note, revision.minutes, revision.partner_agency_codes) == (1, "最初", 30, [])
+    assert (revision.version, revision.note, revision.minutes, revision.partner_agency_codes) == (
+        1,
+        "最初",
+        30,
+        [],
+    )
 
 
 def test_void_keeps_the_row_with_reason_and_actor(case, caseworker):

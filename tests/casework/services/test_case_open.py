@@ -30,11 +30,14 @@ def test_main_issue_is_added_to_the_tags_when_missing(caseworker, area):
     assert sorted(case.issue_tags) == ["debt", "poverty"]
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"issues": ["nonsense"], "main_issue": "nonsense"}, "issues"),
-    ({"main_issue": ""}, "main_issue"),
-    ({"kana": "  "}, "household_name"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"issues": ["nonsense"], "main_issue": "nonsense"}, "issues"),
+        ({"main_issue": ""}, "main_issue"),
+        ({"kana": "  "}, "household_name"),
+    ],
+)
 def test_bad_intake_is_rejected_and_nothing_is_saved(caseworker, area, kwargs, field):
     with pytest.raises(ValidationError) as excinfo:
         factories.make_case(by=caseworker, area=area, **kwargs)

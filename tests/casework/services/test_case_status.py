@@ -15,7 +15,12 @@ def test_lifecycle_moves_forward_with_dated_history(case, caseworker):
     case = _walk(case, caseworker, "assessment", "planning", "support", "monitoring")
     assert case.status == CaseStatus.MONITORING
     assert [c.to_status for c in case.status_changes.all()] == [
-        "intake", "assessment", "planning", "support", "monitoring"]
+        "intake",
+        "assessment",
+        "planning",
+        "support",
+        "monitoring",
+    ]
     assert all(c.changed_by == caseworker and c.changed_at for c in case.status_changes.all())
 
 

@@ -26,8 +26,13 @@ def _visible(user):
 
 def test_consent_lifecycle_gives_and_takes_agency_access(case, caseworker, agency, agency_user):
     assert _visible(agency_user) == set()
-    consent = services.consent_give(case=case, given_by=caseworker, agencies=[agency],
-                                    given_on=datetime.date(2025, 4, 1), scope="支援方針の共有")
+    consent = services.consent_give(
+        case=case,
+        given_by=caseworker,
+        agencies=[agency],
+        given_on=datetime.date(2025, 4, 1),
+        scope="支援方針の共有",
+    )
     assert _visible(agency_user) == {case.pk}
     assert selectors.can_log_activity(user=agency_user, case=case)
     factories.log_activity(case, by=agency_user, agencies=[agency])
@@ -41,17 +46,29 @@ def test_consent_lifecycle_gives_and_takes_agency_access(case, caseworker, agenc
 
 
 def test_withdrawal_removes_only_the_access_that_rested_on_it(case, caseworker, agency, agency_user):
-    first = services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
-    services.support_meeting_register(case=case, registered_by=caseworker, agencies=[agency],
-                                      registered_on=datetime.date.today(), confidentiality_acknowledged=True)
+    first = services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today()
+    )
+    services.support_meeting_register(
+        case=case,
+        registered_by=caseworker,
+        agencies=[agency],
+        registered_on=datetime.date.today(),
+        confidentiality_acknowledged=True,
+    )
     services.consent_withdraw(consent=first, withdrawn_by=caseworker)
     assert _visible(agency_user) == {case.pk}  # the 支援会議 basis remains
 
 
 def test_meeting_needs_confidentiality_acknowledged(case, caseworker, agency):
     with pytest.raises(ValidationError):
-        services.support_meeting_register(case=case, registered_by=caseworker, agencies=[agency],
-                                          registered_on=datetime.date.today(), confidentiality_acknowledged=False)
+        services.support_meeting_register(
+            case=case,
+            registered_by=caseworker,
+            agencies=[agency],
+            registered_on=datetime.date.today(),
+            confidentiality_acknowledged=False,
+        )
 
 
 def test_only_the_area_team_records_sharing(case, other_caseworker, agency, agency_user, caseworker):
@@ -64,8 +81,12 @@ def test_consent_needs_agencies_and_a_past_date(case, caseworker, agency):
     with pytest.raises(ValidationError):
         services.consent_give(case=case, given_by=caseworker, agencies=[], given_on=datetime.date.today())
     with pytest.raises(ValidationError):
-        services.consent_give(case=case, given_by=caseworker, agencies=[agency],
-                              given_on=timezone.localdate() + datetime.timedelta(days=2))
+        services.consent_give(
+            case=case,
+            given_by=caseworker,
+            agencies=[agency],
+            given_on=timezone.localdate() + datetime.timedelta(days=2),
+        )
 
 
 def test_override_needs_the_permission_and_a_reason_and_is_audited(case, caseworker, agency, agency_user):
@@ -75,7 +96,9 @@ def test_override_needs_the_permission_and_a_reason_and_is_audited(case, casewor
     caseworker = type(caseworker).objects.get(pk=caseworker.pk)  # drop the permission cache
     with pytest.raises(ValidationError):
         services.case_share_override(case=case, shared_by=caseworker, agency=agency, reason=" ")
-    grant = services.case_share_override(case=case, shared_by=caseworker, agency=agency, reason="緊急の見守り")
+    grant = services.case_share_override(
+        case=case, shared_by=caseworker, agency=agency, reason="緊急の見守り"
+    )
     assert _visible(agency_user) == {case.pk}
     assert AuditEvent.objects.filter(action="share.override", case=case, actor=caseworker).exists()
     services.case_share_override_end(grant=grant, ended_by=caseworker)
