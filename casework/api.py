@@ -232,8 +232,6 @@ class CaseShareSerializer(serializers.ModelSerializer):
         return name.removeprefix(AGENCY_GROUP_PREFIX) if name.startswith(AGENCY_GROUP_PREFIX) else None
 
 
-
-
 # --- input -------------------------------------------------------------------------------------------
 
 

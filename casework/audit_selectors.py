@@ -24,7 +24,9 @@ class AuditFilters:
     def as_dict(self) -> dict:
         """JSON-safe form, as written into the export's own audit row."""
         return {
-            "user": self.user, "case": self.case, "action": self.action,
+            "user": self.user,
+            "case": self.case,
+            "action": self.action,
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
         }

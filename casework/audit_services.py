@@ -8,5 +8,6 @@ from .models import AuditAction, AuditEvent
 
 
 def audit_export_record(*, exported_by, filters: AuditFilters) -> AuditEvent:
-    return audit.record(actor=exported_by, action=AuditAction.CASE_EXPORT,
-                        changes={"audit_export": filters.as_dict()})
+    return audit.record(
+        actor=exported_by, action=AuditAction.CASE_EXPORT, changes={"audit_export": filters.as_dict()}
+    )

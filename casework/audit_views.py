@@ -37,10 +37,18 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 class AuditFilterForm(UIForm):
     """Filters of the audit log; an invalid value is ignored rather than an error page."""
 
-    user = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    case = forms.CharField(label=gettext_lazy("Case number"), required=False, max_length=16,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    user = forms.CharField(
+        label=gettext_lazy("User"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    case = forms.CharField(
+        label=gettext_lazy("Case number"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
@@ -55,8 +63,11 @@ class AuditFilterForm(UIForm):
         self.is_valid()  # fills cleaned_data with the valid fields only
         data = self.cleaned_data
         return AuditFilters(
-            user=(data.get("user") or "").strip(), case=(data.get("case") or "").strip(),
-            action=data.get("action") or "", date_from=data.get("date_from"), date_to=data.get("date_to"),
+            user=(data.get("user") or "").strip(),
+            case=(data.get("case") or "").strip(),
+            action=data.get("action") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
         )
 
 
@@ -89,8 +100,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     rows = [(event, _changes_text(event)) for event in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "rows": rows, "filtered": filters != AuditFilters(),
-               "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "filtered": filters != AuditFilters(),
+        "query": query.urlencode(),
+    }
     return render(request, "audit/event_list.html", context)
 
 
@@ -108,16 +124,40 @@ class _Echo:
 def _csv_rows(events) -> Iterator[bytes]:
     writer = csv.writer(_Echo())
     yield BOM
-    yield writer.writerow([
-        _("Time"), _("User"), _("Action code"), _("Action"), _("Case number"), _("Object type"),
-        _("Object ID"), _("Channel"), _("IP address"), _("Reason"), _("Changes"),
-    ]).encode("utf-8")
+    yield writer.writerow(
+        [
+            _("Time"),
+            _("User"),
+            _("Action code"),
+            _("Action"),
+            _("Case number"),
+            _("Object type"),
+            _("Object ID"),
+            _("Channel"),
+            _("IP address"),
+            _("Reason"),
+            _("Changes"),
+        ]
+    ).encode("utf-8")
     for event in events.iterator(chunk_size=EXPORT_CHUNK):
-        yield writer.writerow([_safe_cell(v) for v in (
-            timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"), event.actor_username, event.action,
-            event.get_action_display(), event.case.number if event.case_id else "", event.object_type,
-            event.object_id, event.channel, event.ip_address or "", event.reason, _changes_text(event),
-        )]).encode("utf-8")
+        yield writer.writerow(
+            [
+                _safe_cell(v)
+                for v in (
+                    timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    event.actor_username,
+                    event.action,
+                    event.get_action_display(),
+                    event.case.number if event.case_id else "",
+                    event.object_type,
+                    event.object_id,
+                    event.channel,
+                    event.ip_address or "",
+                    event.reason,
+                    _changes_text(event),
+                )
+            ]
+        ).encode("utf-8")
 
 
 @auditor_required

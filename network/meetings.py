@@ -16,7 +16,11 @@ from .models import Agency, NetworkMeeting
 
 @transaction.atomic
 def network_meeting_record(
-    *, held_on: datetime.date, theme: str, agencies: Iterable[Agency] = (), minutes: str = "",
+    *,
+    held_on: datetime.date,
+    theme: str,
+    agencies: Iterable[Agency] = (),
+    minutes: str = "",
     recorded_by=None,
 ) -> NetworkMeeting:
     """Record a meeting that took place (never a future one)."""

@@ -97,7 +97,8 @@ def target_set(
         raise ValidationError({"centre": _("Choose a community centre (地域いきいきセンター).")})
     definition = IndicatorDefinition.objects.get(code=indicator)
     existing = (
-        Target.objects.select_for_update().order_by()
+        Target.objects.select_for_update()
+        .order_by()
         .filter(indicator=definition, fiscal_year=fiscal_year, area=area, centre=centre)
         .first()
     )

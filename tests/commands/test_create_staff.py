@@ -127,4 +127,3 @@ def test_totp_secret_provisions_a_confirmed_device_for_that_secret():
     assert device.confirmed
     assert device.verify_token(TOTP(b"Hello!\xde\xad\xbe\xef").token())  # what the authenticator app shows
     assert "TOTP device provisioned" in out
-

@@ -107,7 +107,6 @@ def test_a_totp_secret_must_be_base32(seeded):
         )
 
 
-
 def test_totp_provisioning_creates_one_confirmed_device(seeded):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

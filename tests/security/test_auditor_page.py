@@ -37,7 +37,7 @@ def _usernames(response) -> list[str]:
 def _csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content)
     assert body.startswith(BOM)
-    return list(csv.reader(io.StringIO(body[len(BOM):].decode("utf-8"))))
+    return list(csv.reader(io.StringIO(body[len(BOM) :].decode("utf-8"))))
 
 
 @pytest.fixture
@@ -55,8 +55,12 @@ def events(case, caseworker, other_caseworker):
     """The case's own creation row, one update by the caseworker, one read by another, and a dated login."""
     services.case_update(case=case, updated_by=caseworker, phone="090-1234-0000", urgency="high")
     audit.record(actor=other_caseworker, action="case.view", case=case)
-    AuditEvent.objects.create(at=datetime.datetime(2026, 4, 1, 15, 30, tzinfo=UTC),  # 2 April 00:30 in Tokyo
-                              actor=caseworker, actor_username="cw_north", action="auth.login")
+    AuditEvent.objects.create(
+        at=datetime.datetime(2026, 4, 1, 15, 30, tzinfo=UTC),  # 2 April 00:30 in Tokyo
+        actor=caseworker,
+        actor_username="cw_north",
+        action="auth.login",
+    )
     return case
 
 
@@ -108,10 +112,12 @@ def test_invalid_filter_values_are_ignored(auditor_client, events):
 
 def test_pages_hold_100_events(auditor_client, caseworker):
     now = datetime.datetime(2026, 5, 1, tzinfo=UTC)
-    AuditEvent.objects.bulk_create([
-        AuditEvent(at=now + datetime.timedelta(minutes=i), actor_username="bulk", action="case.view")
-        for i in range(105)
-    ])
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(at=now + datetime.timedelta(minutes=i), actor_username="bulk", action="case.view")
+            for i in range(105)
+        ]
+    )
     first = auditor_client.get("/audit/", {"user": "bulk"})
     second = auditor_client.get("/audit/", {"user": "bulk", "page": 2})
     assert len(first.context["rows"]) == 100 and len(second.context["rows"]) == 5
@@ -157,8 +163,11 @@ def test_csv_export_has_bom_header_and_filtered_rows(auditor_client, events):
 
 
 def test_csv_times_are_local_and_formulas_are_defused(auditor_client, db):
-    AuditEvent.objects.create(at=datetime.datetime(2026, 4, 1, 15, 30, tzinfo=UTC),
-                              actor_username="=HYPERLINK()", action="auth.login_failed")
+    AuditEvent.objects.create(
+        at=datetime.datetime(2026, 4, 1, 15, 30, tzinfo=UTC),
+        actor_username="=HYPERLINK()",
+        action="auth.login_failed",
+    )
     rows = _csv(auditor_client.get("/audit/export.csv", {"action": "auth.login_failed"}))
     assert rows[1][0] == "2026-04-02 00:30:00"
     assert rows[1][1] == "'=HYPERLINK()"
@@ -168,8 +177,15 @@ def test_export_writes_its_own_audit_row(auditor_client, auditor, events):
     response = auditor_client.get("/audit/export.csv", {"user": "cw_north", "date_from": "2026-04-02"})
     b"".join(response.streaming_content)
     row = AuditEvent.objects.filter(actor=auditor, action="case.export").get()
-    assert row.changes == {"audit_export": {"user": "cw_north", "case": "", "action": "",
-                                            "date_from": "2026-04-02", "date_to": ""}}
+    assert row.changes == {
+        "audit_export": {
+            "user": "cw_north",
+            "case": "",
+            "action": "",
+            "date_from": "2026-04-02",
+            "date_to": "",
+        }
+    }
     assert row.channel == "web"
 
 
@@ -196,7 +212,8 @@ def test_role_groups_give_managers_break_glass_and_caseworkers_not(caseworker):
     assert not caseworker.has_perm("casework.break_glass")
     assert not caseworker.has_perm("casework.share_without_basis")
     assert set(Group.objects.get(name="role:manager").permissions.values_list("codename", flat=True)) == {
-        "break_glass"}
+        "break_glass"
+    }
 
 
 def test_role_group_sync_removes_stale_role_groups(caseworker):
