@@ -44,6 +44,7 @@ from network.management.commands.seed_master import write_seed_report
 from network.models import Agency, AgencyKind, Area, Role, User
 from network.services import master_data_seed, staff_create_or_update
 
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"  # demo only: published on purpose
 DEMO_PASSWORD = "demo-pass-2024"
 FIRST_FISCAL_YEAR = 2022  # activities from April 2022 (令和4年度) to yesterday
 EARLIEST_OPENING = datetime.date(2021, 10, 1)  # some cases were already open when FY2022 began
@@ -675,6 +676,7 @@ class Command(BaseCommand):
                         role=login.role,
                         area_code=login.team if login.role in (Role.CASEWORKER, Role.COORDINATOR) else None,
                         agency_code=login.team if login.role == Role.AGENCY else None,
+                        totp_secret=DEMO_TOTP_SECRET if login.role in settings.TWO_FACTOR_ROLES else None,
                     )
                 except ValidationError as error:
                     raise CommandError(
@@ -717,3 +719,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<{width}}  {'role':<12}  area / agency")
         for login in logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.role:<12}  {login.team or '-'}")
+        self.stdout.write("")
+        self.stdout.write(
+            f"Coordinators, managers and auditors also need a TOTP code. Their demo secret is {DEMO_TOTP_SECRET}\n"
+            "(add it to an authenticator app), or print the current code with:\n"
+            "  DEBUG=1 .venv/bin/python manage.py totp_code coord_tanaka"
+        )
