@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint fmt messages migrate bench load clean
+.PHONY: demo test lint fmt messages migrate bench load audit clean
 
 $(STAMP): requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ messages: $(STAMP)
 demo: $(STAMP) messages
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -36,6 +36,17 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Bounded load run (and fault runs) against bin/web, bin/worker and bin/beat on a scratch PostgreSQL
+# database; needs DATABASE_URL (the server) and REDIS_URL. LOAD_ARGS="--duration 60 --fault redis|worker".
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+REDIS_URL ?= redis://127.0.0.1:6379/0
+load: $(STAMP) messages
+	DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) $(BIN)/python scripts/load.py $(LOAD_ARGS)
+
+# bandit (fails on high severity) and pip-audit of requirements/lock.txt (see docs/operations.md).
+audit: $(STAMP)
+	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
 
 lock:
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --output-file requirements/lock.txt pyproject.toml
