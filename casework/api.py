@@ -23,6 +23,7 @@ from config.api_fields import (
     CONFLICT,
     FORBIDDEN,
     NOT_FOUND,
+    PAGE_NOT_FOUND,
     AwareDateTimeField,
     ChoiceListField,
     CodeField,
@@ -104,6 +105,15 @@ class CaseDetailSerializer(CaseSummarySerializer):
     """One case with its personal data decrypted (only ever built from a selector's visible case)."""
 
     referral_agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # Optional choices answer "" when unset; declared so the schema's enums include the blank value.
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, allow_blank=True, read_only=True)
+    contact_method = serializers.ChoiceField(choices=ContactMethod.choices, allow_blank=True, read_only=True)
+    referral_source = serializers.ChoiceField(
+        choices=ReferralSource.choices, allow_blank=True, read_only=True
+    )
+    screening_outcome = serializers.ChoiceField(
+        choices=ScreeningOutcome.choices, allow_blank=True, read_only=True
+    )
     members = HouseholdMemberSerializer(many=True, read_only=True)
     created_at = AwareDateTimeField(read_only=True)
 
@@ -443,7 +453,7 @@ class CaseListApi(GenericAPIView):
     @extend_schema(
         operation_id="cases_list",
         parameters=[CaseListQuerySerializer],
-        responses={200: CaseSummarySerializer(many=True), 400: BAD_REQUEST},
+        responses={200: CaseSummarySerializer(many=True), 400: BAD_REQUEST, 404: PAGE_NOT_FOUND},
         tags=["cases"],
     )
     def get(self, request):

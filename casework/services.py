@@ -377,12 +377,19 @@ def plan_create(
 # --- activities ----------------------------------------------------------------------------------
 
 
+# No record of this system predates it; earlier dates are typos (and pre-1888 Tokyo time has no
+# standard offset, which would make an invalid ISO 8601 answer).
+EARLIEST_ACTIVITY = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
 def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: int) -> None:
     errors: dict[str, str] = {}
     if occurred_at is None or timezone.is_naive(occurred_at):
         errors["occurred_at"] = _("Give the date and time with a time zone.")
     elif occurred_at > timezone.now() + datetime.timedelta(minutes=10):
         errors["occurred_at"] = _("An activity cannot be in the future.")
+    elif occurred_at < EARLIEST_ACTIVITY:
+        errors["occurred_at"] = _("That date is too far in the past; check the year.")
     if kind not in ActivityKind.values:
         errors["kind"] = _("Choose a kind of activity.")
     if minutes is None or minutes < 0 or minutes > 24 * 60:

@@ -142,6 +142,10 @@ class ErrorDetailSerializer(serializers.Serializer):
 NOT_FOUND = OpenApiResponse(
     ErrorDetailSerializer, description="Missing, or not visible to you (same answer)."
 )
+PAGE_NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="A page number past the end of the list.")
+TOO_MANY_REQUESTS = OpenApiResponse(
+    ErrorDetailSerializer, description="Locked out after repeated failed logins; try again later."
+)
 BAD_REQUEST = OpenApiResponse(description='Invalid input: {"field": ["message", ...]}.')
 FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the object but not do this.")
 CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")

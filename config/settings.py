@@ -214,7 +214,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hang a request: fail fast, the outbox sweep re-sends later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2, "socket_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the project's JSON log lines in worker and beat
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

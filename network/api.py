@@ -15,6 +15,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_fields import TOO_MANY_REQUESTS
+
 from .models import Agency, AgencyKind, Area
 from .selectors import active_agencies
 from .twofactor import has_confirmed_device, totp_device_for, totp_verify
@@ -77,7 +79,11 @@ class TokenObtainApi(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenObtainSerializer,
-        responses={200: TokenResponseSerializer, 400: OpenApiResponse(description="Wrong credentials.")},
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description="Wrong credentials."),
+            429: TOO_MANY_REQUESTS,
+        },
         auth=[],
         tags=["auth"],
     )

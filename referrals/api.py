@@ -22,6 +22,7 @@ from config.api_fields import (
     CONFLICT,
     FORBIDDEN,
     NOT_FOUND,
+    PAGE_NOT_FOUND,
     AwareDateTimeField,
     CodeField,
 )
@@ -141,7 +142,7 @@ class ReferralListApi(GenericAPIView):
     @extend_schema(
         operation_id="referrals_list",
         parameters=[ReferralListQuerySerializer],
-        responses={200: ReferralSerializer(many=True), 400: BAD_REQUEST},
+        responses={200: ReferralSerializer(many=True), 400: BAD_REQUEST, 404: PAGE_NOT_FOUND},
         tags=["referrals"],
     )
     def get(self, request):

@@ -228,7 +228,7 @@ def outbox_dispatch(*, message_id: int) -> bool:
     error: Exception | None = None
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=message_id, dispatched_at__isnull=True)
             .first()

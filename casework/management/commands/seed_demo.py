@@ -721,7 +721,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.username:<{width}}  {login.role:<12}  {login.team or '-'}")
         self.stdout.write("")
         self.stdout.write(
-            f"Coordinators, managers and auditors also need a TOTP code. Their demo secret is {DEMO_TOTP_SECRET}\n"
+            "Coordinators, managers and auditors also need a TOTP code. "
+            f"Their demo secret is {DEMO_TOTP_SECRET}\n"
             "(add it to an authenticator app), or print the current code with:\n"
             "  DEBUG=1 .venv/bin/python manage.py totp_code coord_tanaka"
         )
