@@ -546,7 +546,7 @@ class CaseActivityListApi(GenericAPIView):
         tags=["activities"],
     )
     def post(self, request, case_id: int):
-        case = _visible_case(request, case_id)
+        case = selectors.case_list(fetched_by=request.user).get(pk=case_id)  # no page joins for a write
         _require_activity_logging(request, case)
         serializer = ActivityCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
