@@ -425,7 +425,7 @@ def activity_log(
         has_partner=bool(agencies),
     )
     if agencies:
-        activity.partner_agencies.set(agencies)
+        activity.partner_agencies.add(*agencies)  # a new row: add() skips set()'s read of existing links
     audit.record(
         actor=logged_by,
         action=AuditAction.ACTIVITY_CREATE,
