@@ -47,3 +47,14 @@ def other_caseworker(other_area):
 @pytest.fixture
 def case(caseworker, area):
     return factories.make_case(by=caseworker, area=area)
+
+
+@pytest.fixture
+def eager_celery():
+    """Run .delay() in-process even when REDIS_URL points Celery at a real broker."""
+    from config.celery_app import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

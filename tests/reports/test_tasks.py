@@ -70,7 +70,7 @@ def test_just_before_midnight_utc_the_tokyo_date_decides_the_month(october):
 
 
 def test_managers_get_a_link_to_the_report_not_its_figures(
-    october, manager_with_mail, django_capture_on_commit_callbacks
+    october, manager_with_mail, django_capture_on_commit_callbacks, eager_celery
 ):
     with time_machine.travel(FIRST_OF_NOVEMBER, tick=False), django_capture_on_commit_callbacks(execute=True):
         finalise_last_month.apply()
