@@ -3,6 +3,8 @@ from django.conf import settings
 
 from tests import factories
 
+pytest_plugins = ["tests.browser"]  # the real-browser page fixture
+
 
 def pytest_configure(config):
     # Fast hashing in tests only; production keeps Django's PBKDF2 default.

@@ -1,64 +1,12 @@
 """A caseworker, on a phone, logs in, opens a case from "my cases" and logs a home visit with a partner
 agency through the quick log; the visit shows in the timeline and is in the database."""
 
-import os
-from pathlib import Path
-
-import pytest
-from django.conf import settings
-
 from casework.models import Activity
 from network.models import Agency, AgencyKind
 from tests import factories
+from tests.browser import ARTIFACTS, E2E_MARKS
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs a Chromium browser at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test itself
-    # (fixtures, assertions) are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        context = browser.new_context(
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-        )
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda msg: (
-                msg.type == "error"
-                and page.problems.append(
-                    f"console: {msg.text} at {msg.location.get('url')}:{msg.location.get('lineNumber')}"
-                )
-            ),
-        )
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+pytestmark = E2E_MARKS
 
 
 def test_caseworker_logs_a_visit_with_a_partner_agency(live_server, transactional_db, browser_page):

@@ -1,68 +1,19 @@
 """An area coordinator logs in on a phone: password, then the 6-digit code from their authenticator app,
 and lands on their case list; their case page shows the sharing and "who looked at this" panels."""
 
-import os
-from pathlib import Path
-
-import pytest
-from django.conf import settings
 from django_otp.oath import totp
 
 from network.twofactor import totp_provision
 from tests import factories
+from tests.browser import ARTIFACTS, E2E_MARKS
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs a Chromium browser at {CHROMIUM}"),
-]
+pytestmark = E2E_MARKS
 
 
 def current_code(device) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        context = browser.new_context(
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-        )
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda msg: (
-                msg.type == "error"
-                and page.problems.append(
-                    f"console: {msg.text} at {msg.location.get('url')}:{msg.location.get('lineNumber')}"
-                )
-            ),
-        )
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_coordinator_logs_in_with_a_totp_code_and_lands_on_the_case_list(
