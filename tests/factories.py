@@ -90,3 +90,18 @@ def log_activity(
         partner_agencies=agencies,
         note=note,
     )
+
+
+def verified_client(user, client=None):
+    """A logged-in browser session that has passed the second factor (coordinators, managers and
+    auditors need it for every page)."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = client or Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client

@@ -5,22 +5,17 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.models import Case
 from referrals import services
 from referrals.models import Notification, OutboxMessage
+from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "referral-1"}
 
 
 def login(client, user):
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id  # coordinators pass the second factor
-    session.save()
-    return client
+    return factories.verified_client(user, client)
 
 
 def test_inbox_lists_incoming_with_due_date_and_outgoing(client, referral, south_coordinator, caseworker):

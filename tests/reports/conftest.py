@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from network.fiscal import TOKYO
 from network.groups import agency_group
@@ -57,15 +56,8 @@ def agency_user(agency):
 @pytest.fixture
 def web_client():
     """A browser session that has passed the second factor (managers and coordinators need it)."""
-    from django.test import Client
 
     def make(user):
-        client = Client()
-        client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
-        return client
+        return factories.verified_client(user)
 
     return make

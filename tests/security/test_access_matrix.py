@@ -9,7 +9,6 @@ import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import services
 from network.groups import agency_group
@@ -146,13 +145,7 @@ def _registration(case, user):
 
 
 def _client_for(client_factory, user):
-    client = client_factory()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id  # the second factor has been passed
-    session.save()
-    return client
+    return factories.verified_client(user, client_factory())
 
 
 def _bodies(response) -> str:

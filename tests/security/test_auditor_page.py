@@ -8,7 +8,6 @@ import io
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import audit, services
 from casework.audit_selectors import AuditFilters, audit_events
@@ -21,13 +20,7 @@ UTC = datetime.UTC
 
 
 def _client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id  # the second factor has been passed
-    session.save()
-    return client
+    return factories.verified_client(user)
 
 
 def _usernames(response) -> list[str]:

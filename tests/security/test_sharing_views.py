@@ -8,7 +8,6 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import selectors, services
 from casework.models import AccessBasis, AuditEvent, CaseAccessGrant, Consent, SupportMeetingRegistration
@@ -21,15 +20,7 @@ def url(name, case, *args):
     return reverse(f"casework:{name}", args=[case.pk, *args])
 
 
-def verified_client(user) -> Client:
-    """A browser session that has passed the second factor (coordinators, managers, auditors need it)."""
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+verified_client = factories.verified_client
 
 
 @pytest.fixture

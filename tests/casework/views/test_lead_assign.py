@@ -1,9 +1,7 @@
 """The area coordinator assigns the lead caseworker (主担当) on the case page."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.models import AuditEvent
 from tests import factories
@@ -21,13 +19,7 @@ def coordinator(area):
 @pytest.fixture
 def coord_client(coordinator):
     """The coordinator's session, past the second factor their role requires."""
-    client = Client()
-    client.force_login(coordinator)
-    session = client.session
-    session["otp_device_id"] = TOTPDevice.objects.create(
-        user=coordinator, name="t", confirmed=True
-    ).persistent_id
-    session.save()
+    client = factories.verified_client(coordinator)
     return client
 
 
