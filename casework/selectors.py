@@ -21,7 +21,10 @@ from .models import (
     CaseAccessGrant,
     CaseGroupObjectPermission,
     CaseIssue,
+    CaseStatusChange,
     HouseholdMember,
+    PlanRole,
+    SupportPlan,
 )
 
 
@@ -141,6 +144,21 @@ def case_activities(*, case: Case) -> QuerySet[Activity]:
         .prefetch_related("partner_agencies")
         .order_by("-occurred_at", "-id")
     )
+
+
+def case_members(*, case: Case) -> QuerySet[HouseholdMember]:
+    return case.members.all()
+
+
+def case_plans(*, case: Case) -> QuerySet[SupportPlan]:
+    """Plans newest first (the first is the current one), each with its agencies' roles."""
+    return case.plans.select_related("created_by").prefetch_related(
+        Prefetch("roles", queryset=PlanRole.objects.select_related("agency").order_by("id"))
+    )
+
+
+def case_status_history(*, case: Case) -> QuerySet[CaseStatusChange]:
+    return case.status_changes.select_related("changed_by").order_by("-changed_at", "-id")
 
 
 def activity_get(*, fetched_by, activity_id) -> Activity:

@@ -22,7 +22,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -49,7 +48,7 @@ from .forms import (
     apply_service_errors,
     plan_role_formset,
 )
-from .models import Activity, Case, CaseAccessGrant, Consent, PlanRole, SupportMeetingRegistration
+from .models import Activity, Case, CaseAccessGrant, Consent, SupportMeetingRegistration
 
 TIMELINE_LIMIT = 100  # newest activities shown on the case page
 DUPLICATES_SHOWN = 20
@@ -182,19 +181,15 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, **forms) -> HttpResponse:
     activities = selectors.case_activities(case=case)
-    plans = list(
-        case.plans.select_related("created_by").prefetch_related(
-            Prefetch("roles", queryset=PlanRole.objects.select_related("agency").order_by("id"))
-        )
-    )
+    plans = list(selectors.case_plans(case=case))
     context = {
         "case": case,
         "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),
         "can_log": selectors.can_log_activity(user=request.user, case=case),
-        "members": case.members.all(),
+        "members": selectors.case_members(case=case),
         "current_plan": plans[0] if plans else None,
         "past_plans": plans[1:],
-        "status_changes": case.status_changes.select_related("changed_by").order_by("-changed_at", "-id"),
+        "status_changes": selectors.case_status_history(case=case),
         "activities": activities[:TIMELINE_LIMIT],
         "activity_total": activities.count(),
         "timeline_limit": TIMELINE_LIMIT,
