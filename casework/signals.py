@@ -1,8 +1,9 @@
 """Account events into the audit log, and what deactivating a staff account must end."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
 from . import audit
@@ -41,3 +42,43 @@ def _deactivated(sender, instance, created, **kwargs):
         from .services import staff_access_end
 
         staff_access_end(user=instance)
+
+
+def _label(obj) -> str:
+    if isinstance(obj, Permission):
+        return f"{obj.content_type.app_label}.{obj.codename}"
+    return str(obj)
+
+
+def _record_membership_change(*, action: str, instance, model, pk_set, reverse: bool, label: str) -> None:
+    """Group and permission changes of staff accounts are permission grants/revokes: audit them,
+    whoever made them (create_staff, the admin, a service)."""
+    if not pk_set:
+        return
+    audit_action = AuditAction.PERMISSION_GRANT if action == "post_add" else AuditAction.PERMISSION_REVOKE
+    User = get_user_model()
+    if reverse:  # group.user_set.add(user, ...): instance is the group, pk_set the users
+        names = [_label(instance)]
+        targets = list(User.objects.filter(pk__in=pk_set))
+    else:
+        names = sorted(_label(obj) for obj in model.objects.filter(pk__in=pk_set))
+        targets = [instance]
+    for user in targets:
+        change = [None, names] if action == "post_add" else [names, None]
+        audit.record(actor=None, action=audit_action, obj=user, changes={label: change})
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+def _groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action in ("post_add", "post_remove"):
+        _record_membership_change(
+            action=action, instance=instance, model=model, pk_set=pk_set, reverse=reverse, label="groups"
+        )
+
+
+@receiver(m2m_changed, sender=get_user_model().user_permissions.through)
+def _permissions_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action in ("post_add", "post_remove"):
+        _record_membership_change(
+            action=action, instance=instance, model=model, pk_set=pk_set, reverse=reverse, label="permissions"
+        )

@@ -90,3 +90,25 @@ def test_postgres_refuses_orm_updates_of_audit_rows(case):
     event.action = "case.view"
     with pytest.raises(DatabaseError), transaction.atomic():
         event.save()
+
+
+def test_group_and_permission_changes_of_staff_are_audited(db):
+    from django.contrib.auth.models import Permission
+
+    from network.groups import agency_group
+
+    agency = factories.make_agency("kikan-x")
+    user = factories.make_staff("agency_x", role="agency", agency=agency)
+    user.groups.add(agency_group(agency))
+    user.user_permissions.add(Permission.objects.get(codename="share_without_basis"))
+    user.groups.remove(agency_group(agency))
+    rows = list(
+        AuditEvent.objects.filter(object_id=str(user.pk), object_type="network.user")
+        .order_by("id")
+        .values_list("action", "changes")
+    )
+    assert rows == [
+        ("permission.grant", {"groups": [None, ["agency:kikan-x"]]}),
+        ("permission.grant", {"permissions": [None, ["casework.share_without_basis"]]}),
+        ("permission.revoke", {"groups": [["agency:kikan-x"], None]}),
+    ]
