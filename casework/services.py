@@ -698,6 +698,12 @@ def _not_in_future(day: datetime.date, field: str) -> None:
         raise ValidationError({field: _("The date cannot be in the future.")})
 
 
+def _share_with_agencies(case: Case, agencies: Sequence[Agency], *, basis: str, source_id: int, granted_by):
+    """One grant per agency group, all resting on the same recorded basis (a consent or a meeting)."""
+    for agency in agencies:
+        _grant(case=case, group=agency_group(agency), basis=basis, source_id=source_id, granted_by=granted_by)
+
+
 @transaction.atomic
 def consent_give(
     *, case: Case, given_by, agencies: Sequence[Agency], given_on: datetime.date, scope: str = ""
@@ -708,14 +714,7 @@ def consent_give(
     _not_in_future(given_on, "given_on")
     consent = Consent.objects.create(case=case, given_on=given_on, scope=scope[:200], recorded_by=given_by)
     consent.agencies.set(agencies)
-    for agency in agencies:
-        _grant(
-            case=case,
-            group=agency_group(agency),
-            basis=AccessBasis.CONSENT,
-            source_id=consent.pk,
-            granted_by=given_by,
-        )
+    _share_with_agencies(case, agencies, basis=AccessBasis.CONSENT, source_id=consent.pk, granted_by=given_by)
     audit.record(
         actor=given_by,
         action=AuditAction.CONSENT_GIVE,
@@ -768,14 +767,9 @@ def support_meeting_register(
         case=case, registered_on=registered_on, confidentiality_acknowledged=True, recorded_by=registered_by
     )
     registration.agencies.set(agencies)
-    for agency in agencies:
-        _grant(
-            case=case,
-            group=agency_group(agency),
-            basis=AccessBasis.SUPPORT_MEETING,
-            source_id=registration.pk,
-            granted_by=registered_by,
-        )
+    _share_with_agencies(
+        case, agencies, basis=AccessBasis.SUPPORT_MEETING, source_id=registration.pk, granted_by=registered_by
+    )
     audit.record(
         actor=registered_by,
         action=AuditAction.MEETING_REGISTER,
