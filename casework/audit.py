@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
@@ -67,7 +68,7 @@ def record(
 def _is_personal(model: type[models.Model], name: str) -> bool:
     try:
         return isinstance(model._meta.get_field(name), EncryptedMixin)
-    except Exception:
+    except FieldDoesNotExist:  # derived names (e.g. partner agency codes) are not personal fields
         return False
 
 
