@@ -221,8 +221,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the project's JSON log lines in
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "network.authentication.SecondFactorTokenAuthentication",
+        # The web UI's session, only after its TOTP step where one is required (API.md).
+        "network.authentication.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in and out (API.md); no browsable HTML API next to personal data (docs live at /api/v1/docs/).

@@ -19,20 +19,20 @@ from config.api_fields import TOO_MANY_REQUESTS
 
 from .models import Agency, AgencyKind, Area
 from .selectors import active_agencies
-from .twofactor import has_confirmed_device, totp_device_for, totp_verify
+from .twofactor import has_confirmed_device, second_factor_required, totp_device_for, totp_verify
 
 # --- auth ------------------------------------------------------------------------------------------
 
 
 def check_second_factor(*, user, otp: str) -> bool:
-    """The one place the token login checks a second factor (API.md): users with a confirmed TOTP device
-    must send the current code as ``otp``; a wrong or missing code fails like a wrong password.
-
-    This is also what keeps the web's two-factor requirement from being bypassed through the API
-    (RequireTwoFactorMiddleware exempts /api/ because tokens are checked here, at issuance).
+    """The one place the token login checks a second factor (API.md): TOTP roles and users with a confirmed
+    device must send the current code as ``otp``; a wrong or missing code fails like a wrong password, and
+    so does a TOTP role that has not enrolled yet (a password alone never yields a token for them).
     """
-    if not has_confirmed_device(user=user):
+    if not second_factor_required(user=user):
         return True
+    if not has_confirmed_device(user=user):
+        return False
     return bool(otp) and totp_verify(device=totp_device_for(user=user), token=otp)
 
 

@@ -7,8 +7,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .selectors import has_role
-from .twofactor import has_confirmed_device
+from .twofactor import session_passed_second_factor
 
 SESSION_STARTED = "yorisoi_session_started"
 
@@ -36,7 +35,8 @@ class SessionTimeoutMiddleware:
 class RequireTwoFactorMiddleware:
     """Coordinators, managers, auditors (and anyone enrolled) pass TOTP before any page; others enrol first.
 
-    Token-authenticated API calls are checked at token issuance instead (API.md).
+    /api/ is exempt from the redirect only: the API's own authentication classes apply the same rule to the
+    session and refuse tokens of TOTP roles that have not enrolled (network.authentication).
     """
 
     EXEMPT_PREFIXES = (
@@ -59,8 +59,7 @@ class RequireTwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and not user.is_verified()
-            and (has_role(user, *settings.TWO_FACTOR_ROLES) or has_confirmed_device(user=user))
+            and not session_passed_second_factor(user=user)
         ):
             return redirect(f"{reverse('two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -3,8 +3,11 @@
 import base64
 import binascii
 
+from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .selectors import has_role
 
 
 def totp_device_for(*, user) -> TOTPDevice:
@@ -19,6 +22,26 @@ def totp_device_for(*, user) -> TOTPDevice:
 
 def has_confirmed_device(*, user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def holds_totp_role(*, user) -> bool:
+    """Coordinators, managers and auditors hold the keys to many cases: TOTP is never optional for them."""
+    return has_role(user, *settings.TWO_FACTOR_ROLES)
+
+
+def second_factor_required(*, user) -> bool:
+    """Who must pass the TOTP step: the TOTP roles, and anyone who has enrolled a device."""
+    return holds_totp_role(user=user) or has_confirmed_device(user=user)
+
+
+def session_passed_second_factor(*, user) -> bool:
+    """The one rule for a web session, for pages and for the API alike (API.md, Authentication)."""
+    return user.is_verified() or not second_factor_required(user=user)
+
+
+def enrolment_missing(*, user) -> bool:
+    """A TOTP role without a confirmed device may neither obtain nor use an API token: enrol first."""
+    return holds_totp_role(user=user) and not has_confirmed_device(user=user)
 
 
 @transaction.atomic

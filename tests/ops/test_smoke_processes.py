@@ -2,8 +2,13 @@
 on a scratch PostgreSQL database and Redis db 13, driven over HTTP like a client would, then stopped
 with SIGTERM. What `docker compose up` runs, minus Docker (which cannot run here)."""
 
+import http.cookiejar
 import os
+import re
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from django.conf import settings
@@ -109,6 +114,21 @@ def test_web_worker_and_beat_serve_a_case_activity_and_referral_then_stop_cleanl
     assert delivered == [("requested", "smoke_co")], stack.tail("worker")
     assert stack.scalar("SELECT count(*) FROM referrals_outboxmessage WHERE dispatched_at IS NULL") == 0
 
+    # A password alone reaches nothing (issue #10): not the web session before its TOTP step, not a
+    # token for an unenrolled coordinator.
+    stack.manage(
+        "create_staff", "smoke_co2", "--password", PASSWORD, "--role", "coordinator", "--area", "nanbu"
+    )
+    assert (
+        anonymous.post("/api/v1/auth/token/", {"username": "smoke_co2", "password": PASSWORD}).status == 400
+    )
+    for username in ("smoke_co", "smoke_co2"):
+        opener = _web_login(stack.base_url, username, PASSWORD)
+        for path in ("/api/v1/cases/", f"/api/v1/cases/{case_id}/"):
+            status, body, _url = _open(opener, stack.base_url + path)
+            assert status == 401, (username, path, status)
+            assert "架空スモーク世帯" not in body
+
     coordinator = Api(stack.base_url, anonymous.login("smoke_co", PASSWORD, otp=totp(OTP_SECRET)))
     incoming = coordinator.get("/api/v1/referrals/?direction=incoming&status=requested")
     assert [r["id"] for r in incoming.body["results"]] == [referral_id]
@@ -125,3 +145,28 @@ def test_web_worker_and_beat_serve_a_case_activity_and_referral_then_stop_cleanl
         assert problem_lines(text) == [], f"{name}:\n" + "\n".join(problem_lines(text)[:20])
         for personal in ("架空スモーク世帯", "カクウスモーク", "架空の訪問記録", "架空の連携依頼"):
             assert personal not in text, f"personal data in the {name} log"
+
+
+def _open(opener, url, data=None):
+    """(status, body, final URL after redirects)."""
+    try:
+        with opener.open(url, data=data, timeout=30) as response:
+            return response.status, response.read().decode(errors="replace"), response.geturl()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace"), url
+
+
+def _web_login(base_url, username, password):
+    """The web login's first step, as a browser does it: the password, with the form's CSRF token."""
+    assert urllib.parse.urlsplit(base_url).hostname == "127.0.0.1"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    _status, form, _url = _open(opener, base_url + "/login/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    opener.addheaders = [("Referer", base_url + "/login/")]
+    status, _page, landed = _open(opener, base_url + "/login/", data)
+    assert status == 200 and urllib.parse.urlsplit(landed).path == "/account/2fa/", (status, landed)
+    return opener

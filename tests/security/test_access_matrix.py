@@ -6,12 +6,21 @@ A new route whose parameters this file cannot fill makes the test fail until it 
 """
 
 import datetime
+import time
+from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from casework import services
 from network.groups import agency_group
+from network.middleware import SESSION_STARTED
 from tests import factories
 
 # Routes that name no object of a case; they are still requested and checked for leaks.
@@ -27,6 +36,7 @@ NO_OBJECT_ROUTES = {
 }
 SKIPPED_PREFIXES = ("admin/",)  # Django admin: superusers only, holds no personal data (tested apart)
 MISSING_ID = 987654321
+ROLES = ["caseworker", "coordinator", "agency", "manager", "auditor"]
 
 
 def url_patterns(patterns=None, prefix=""):
@@ -61,6 +71,13 @@ class World:
         self.agency_user.groups.add(agency_group(self.agency))
         self.manager = factories.make_staff("manager", role="manager")
         self.auditor = factories.make_staff("auditor", role="auditor")
+        self.users = {
+            "caseworker": self.caseworker,
+            "coordinator": self.coordinator,
+            "agency": self.agency_user,
+            "manager": self.manager,
+            "auditor": self.auditor,
+        }
         self.cases = {
             "own": self._case(self.caseworker, self.area, "自エリア"),
             "other": self._case(self.other_cw, self.other_area, "他エリア"),
@@ -144,14 +161,120 @@ def _registration(case, user):
     )
 
 
-def _client_for(client_factory, user):
-    return factories.verified_client(user, client_factory())
-
-
 def _bodies(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")
+
+
+# --- the actors: every way in ------------------------------------------------------------------------
+#
+# An actor is a way of knocking: a web session before or after the TOTP step, an expired session, an API
+# token (valid, or left over from before its user had to enrol), or nobody at all. "verified" actors see
+# what their role may see; "refused" actors must reach no page or API route but the public ones.
+
+VERIFIED, REFUSED = "verified", "refused"
+TWO_FACTOR_PAGE, LOGIN_PAGE = "/account/2fa/", "/login/"
+# Routes anyone may reach, logged in or not; they are still walked and checked for leaks.
+PUBLIC_ROUTES = {
+    "",  # a plain redirect to the case list, which is then checked
+    "healthz",
+    "readyz",
+    "login/",
+    "logout/",
+    "account/2fa/",
+    "i18n/setlang/",
+    "api/v1/auth/token/",
+    "api/v1/schema/",
+    "api/v1/docs/",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str | None  # whose visibility a verified actor has
+    way: str  # "session", "token" or "none"
+    grants: str  # VERIFIED or REFUSED
+    refused_to: str = LOGIN_PAGE  # where a refused actor's page requests are sent
+
+
+def _password_only(user, *, enrolled: bool) -> Client:
+    """The web login's first step only: the password was right, the TOTP code was never given."""
+    if enrolled:
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _expired_absolute(user) -> Client:
+    client = factories.verified_client(user)
+    session = client.session
+    session[SESSION_STARTED] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 60
+    session.save()
+    return client
+
+
+def _expired_idle(user) -> Client:
+    client = factories.verified_client(user)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    return client
+
+
+def _token(user, *, enrolled: bool) -> Client:
+    if enrolled:
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    token = Token.objects.create(user=user)
+    return Client(headers={"Authorization": f"Token {token.key}"})
+
+
+def _staff(world, role, suffix):
+    area = world.area if role in ("caseworker", "coordinator") else None
+    agency = world.agency if role == "agency" else None
+    user = factories.make_staff(f"{role}_{suffix}", role=role, area=area, agency=agency)
+    if agency is not None:
+        user.groups.add(agency_group(agency))
+    return user
+
+
+ACTORS = {
+    # After the TOTP step (where one is required): the role's own view of the world.
+    **{f"session:{r}": Actor(r, "session", VERIFIED) for r in ROLES},
+    # Tokens: the role's view through the API; pages ignore tokens (they are anonymous there).
+    **{f"token:{r}": Actor(r, "token", VERIFIED) for r in ROLES},
+    # The password alone: pages send them to the TOTP step, the API answers 401/403.
+    **{
+        f"password-only:{r}:{state}": Actor(None, "session", REFUSED, TWO_FACTOR_PAGE)
+        for r in ("coordinator", "manager", "auditor")
+        for state in ("enrolled", "unenrolled")
+    },
+    "password-only:caseworker:enrolled": Actor(None, "session", REFUSED, TWO_FACTOR_PAGE),
+    # A token a TOTP role held before it had to enrol (or before it was given the role).
+    **{f"token-unenrolled:{r}": Actor(None, "token", REFUSED) for r in ("coordinator", "manager", "auditor")},
+    "expired-absolute:coordinator": Actor(None, "session", REFUSED),
+    "expired-idle:caseworker": Actor(None, "session", REFUSED),
+    "anonymous": Actor(None, "none", REFUSED),
+}
+
+
+def _client_for(world, name: str) -> Client:
+    kind, _, rest = name.partition(":")
+    role, _, state = rest.partition(":")
+    if kind == "session":
+        return factories.verified_client(world.users[role])
+    if kind == "token":
+        return _token(world.users[role], enrolled=role in settings.TWO_FACTOR_ROLES)
+    if kind == "password-only":
+        return _password_only(_staff(world, role, f"pw_{state}"), enrolled=state == "enrolled")
+    if kind == "token-unenrolled":
+        return _token(_staff(world, role, "legacy_token"), enrolled=False)
+    if kind == "expired-absolute":
+        return _expired_absolute(_staff(world, role, "expired_abs"))
+    if kind == "expired-idle":
+        return _expired_idle(_staff(world, role, "expired_idle"))
+    return Client()
 
 
 @pytest.fixture
@@ -159,54 +282,59 @@ def world(db):
     return World()
 
 
-ROLES = ["caseworker", "coordinator", "agency", "manager", "auditor"]
+def walked_routes() -> list[str]:
+    """Every route but the admin's; logout last, since it ends the session the others ride on."""
+    routes = [route for route, _pattern in url_patterns() if not route.startswith(SKIPPED_PREFIXES)]
+    return sorted(routes, key=lambda route: route == "logout/")
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_route_for_every_role_and_case(world, role):
-    from django.test import Client
+def _check_refused(actor, route, path, response, body, secrets):
+    where = (route, path, response.status_code)
+    assert not [s for s in secrets if s in body], where
+    if route in PUBLIC_ROUTES:
+        return
+    if route.startswith("api/"):
+        assert response.status_code in (401, 403), where
+    else:
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(actor.refused_to), where
 
-    user = {
-        "caseworker": world.caseworker,
-        "coordinator": world.coordinator,
-        "agency": world.agency_user,
-        "manager": world.manager,
-        "auditor": world.auditor,
-    }[role]
-    client = _client_for(Client, user)
+
+@pytest.mark.parametrize("name", list(ACTORS))
+def test_every_route_for_every_way_in(world, name):
+    actor = ACTORS[name]
+    client = _client_for(world, name)
+    every_secret = [s for case in world.cases.values() for s in case.secrets]
     invisible_secrets = [
-        s for key, case in world.cases.items() if not world.visible(role, key) for s in case.secrets
+        s for key, case in world.cases.items() if not world.visible(actor.role, key) for s in case.secrets
     ]
+    routes = walked_routes()
     checked = 0
-    for route, _pattern in url_patterns():
-        if route.startswith(SKIPPED_PREFIXES):
-            continue
-        if route in NO_OBJECT_ROUTES or "<" not in route:
-            if route in ("logout/",):
-                continue
-            for method in ("get",):
-                response = getattr(client, method)("/" + route)
-                assert response.status_code < 500, route
-                body = _bodies(response)
-                assert not [s for s in invisible_secrets if s in body], f"{route} leaks for {role}"
-            checked += 1
-            continue
-        missing = {name: MISSING_ID for name in world.cases["own"].objects}
-        for key, case in world.cases.items():
-            path = fill(route, case.objects)
+    for route in routes:
+        # A token opens only the API; on a page its bearer is nobody.
+        refused = actor.grants == REFUSED or (actor.way == "token" and not route.startswith("api/"))
+        targets = {key: case.objects for key, case in world.cases.items()} if "<" in route else {"-": {}}
+        for key, objects in targets.items():
+            path = fill(route, objects)
             for method in ("get", "post"):
                 response = getattr(client, method)(path)
                 body = _bodies(response)
-                assert response.status_code < 500, (method, path, role, key)
-                if world.visible(role, key):
-                    assert response.status_code != 404, (method, path, role, key)
+                assert response.status_code < 500, (method, path, name)
+                if refused:
+                    _check_refused(actor, route, path, response, body, every_secret)
+                    continue
+                assert not [s for s in invisible_secrets if s in body], (method, path, name, key)
+                if key == "-" or route in PUBLIC_ROUTES:
+                    continue
+                if world.visible(actor.role, key):
+                    assert response.status_code != 404, (method, path, name, key)
                 else:
+                    missing = {param: MISSING_ID for param in objects}
                     nonexistent = getattr(client, method)(fill(route, missing))
-                    assert response.status_code == nonexistent.status_code, (method, path, role, key)
-                    assert response.status_code in (404, 405), (method, path, role, key)
-                    assert not [s for s in invisible_secrets if s in body], (method, path, role, key)
+                    assert response.status_code == nonexistent.status_code, (method, path, name, key)
+                    assert response.status_code in (404, 405), (method, path, name, key)
         checked += 1
-    assert checked >= 10  # the walk really covered the project's routes
+    assert checked == len(routes)
 
 
 def test_the_matrix_fails_a_route_it_cannot_fill():
