@@ -48,7 +48,7 @@ from .forms import (
     apply_service_errors,
     plan_role_formset,
 )
-from .models import Activity, Case, CaseAccessGrant, Consent, SupportMeetingRegistration
+from .models import Activity, AuditAction, Case, CaseAccessGrant, Consent, SupportMeetingRegistration
 
 TIMELINE_LIMIT = 100  # newest activities shown on the case page
 DUPLICATES_SHOWN = 20
@@ -241,6 +241,22 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     services.case_record_read(case=case, read_by=request.user)  # every read of personal data is audited
     return _render_case_detail(request, case)
+
+
+@staff_login_required
+@require_GET
+def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The printable record (A4): identity block, members, current plan and the progress record
+    (支援経過記録シート), oldest first. Printing personal data is an audited read of its own."""
+    case = _case_or_404(request, case_id)
+    services.case_record_read(case=case, read_by=request.user, action=AuditAction.CASE_PRINT)
+    context = {
+        "case": case,
+        "members": selectors.case_members(case=case),
+        "current_plan": selectors.case_plans(case=case).first(),
+        "activities": selectors.case_activities(case=case).reverse(),
+    }
+    return render(request, "casework/case_print.html", context)
 
 
 @staff_login_required

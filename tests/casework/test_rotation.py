@@ -1,50 +1,24 @@
-"""Key rotation: every encrypted column ends up under the newest key, readable, and re-runs do nothing."""
+"""Key rotation: every encrypted column ends up under the newest key, readable, and re-runs do nothing.
 
-import datetime
+Driven by the registry the rotation itself uses (casework.rotation.encrypted_columns()): the fixture plants
+a value of its own in every registered column (tests/planted.py), so a column the rotation skipped, or a
+value it garbled, shows up here.
+"""
+
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from casework import encryption, rotation, services
-from casework.models import (
-    AccessBasis,
-    Activity,
-    ActivityRevision,
-    AuditEvent,
-    Case,
-    CaseAccessGrant,
-    HouseholdMember,
-    PlanRole,
-    SupportPlan,
-)
+from casework.models import AuditEvent, Case
 from tests import factories
+from tests.planted import decrypted_raw_values, orm_values, plant_every_encrypted_field, raw_values, registry
 
 OLD = f"old:{encryption.generate_key()}"
 NEW = f"new:{encryption.generate_key()}"
-EVERYWHERE = [
-    "casework_case.household_name",
-    "casework_case.household_name_kana",
-    "casework_case.address",
-    "casework_case.phone",
-    "casework_case.wishes",
-    "casework_case.consultation_summary",
-    "casework_householdmember.name",
-    "casework_householdmember.name_kana",
-    "casework_householdmember.birth_date",
-    "casework_householdmember.phone",
-    "casework_supportplan.wishes",
-    "casework_supportplan.long_term_goal",
-    "casework_supportplan.short_term_goal",
-    "casework_planrole.support",
-    "casework_activity.note",
-    "casework_activityrevision.note",
-    "casework_auditevent.reason",
-    "casework_caseaccessgrant.reason",
-]
 
 
 def rotate(*args: str) -> str:
@@ -55,106 +29,46 @@ def rotate(*args: str) -> str:
 
 def stored_values() -> dict[str, list[str]]:
     """Every non-empty stored value of every encrypted column, straight from the database."""
-    values, qn = {}, connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for column in rotation.encrypted_columns():
-            cursor.execute(
-                f"SELECT {qn(column.column)} FROM {qn(column.table)} WHERE {qn(column.column)} <> ''"
-            )
-            values[column.context] = [row[0] for row in cursor.fetchall()]
-    return values
+    return {column.context: raw_values(column) for column in rotation.encrypted_columns()}
 
 
-def readable() -> dict:
-    """Everything personal, read back through the ORM (decrypted)."""
-    return {
-        "cases": sorted(
-            Case.objects.values_list(
-                "pk",
-                "household_name",
-                "household_name_kana",
-                "address",
-                "phone",
-                "wishes",
-                "consultation_summary",
-            )
-        ),
-        "members": sorted(
-            HouseholdMember.objects.values_list("pk", "name", "name_kana", "birth_date", "phone")
-        ),
-        "plans": sorted(SupportPlan.objects.values_list("pk", "wishes", "long_term_goal", "short_term_goal")),
-        "roles": sorted(PlanRole.objects.values_list("pk", "support")),
-        "activities": sorted(Activity.objects.values_list("pk", "note")),
-        "revisions": sorted(ActivityRevision.objects.values_list("pk", "note")),
-        "audit": sorted(row for row in AuditEvent.objects.values_list("pk", "reason") if row[1]),
-        "grants": sorted(CaseAccessGrant.objects.values_list("pk", "reason")),
-    }
+def key_ids() -> dict[str, set[str]]:
+    return {context: {encryption.key_id_of(v) for v in values} for context, values in stored_values().items()}
 
 
 @pytest.fixture
-def old_data(settings, caseworker, area, agency):
-    """Cases, members, plans, activities, a revision, an audit reason and a grant reason under 'old'."""
+def planted(db, settings):
+    """Every registered encrypted column planted with its own synthetic value, under the 'old' key."""
     settings.FIELD_ENCRYPTION_KEYS = OLD
-    for n in range(3):
-        case = factories.make_case(
-            by=caseworker,
-            area=area,
-            name=f"架空 太郎{n}",
-            kana=f"カクウ タロウ{n}",
-            address="デモ市本町1-2-3",
-            phone=f"000-0000-000{n}",
-            wishes="家で暮らしたい",
-            consultation_summary="架空の相談",
-        )
-        services.member_add(
-            case=case,
-            added_by=caseworker,
-            name=f"架空 花子{n}",
-            name_kana="カクウ ハナコ",
-            birth_date=datetime.date(1950, 1, n + 1),
-            relationship="self",
-            phone="000-1111-2222",
-            is_central=True,
-        )
-        services.plan_create(
-            case=case,
-            created_by=caseworker,
-            wishes="自立したい",
-            long_term_goal="長期目標",
-            short_term_goal="短期目標",
-            roles=[(agency, "見守り", "週1回")],
-        )
-        activity = factories.log_activity(case, by=caseworker, agencies=[agency], note=f"訪問した{n}")
-    services.activity_edit(activity=activity, edited_by=caseworker, note="訂正後のメモ")
-    services.activity_void(activity=activity, voided_by=caseworker, reason="入力誤り")
-    CaseAccessGrant.objects.create(
-        case=case,
-        user=caseworker,
-        basis=AccessBasis.BREAK_GLASS,
-        reason="緊急の確認",
-        granted_by=caseworker,
-        granted_at=timezone.now(),
-    )
-    return readable()
+    return plant_every_encrypted_field()
 
 
-def test_the_test_data_fills_every_encrypted_column(old_data):
-    values = stored_values()
-
-    assert set(EVERYWHERE) <= set(values)
-    assert all(values[column] for column in EVERYWHERE)
-    assert all(v.startswith("enc1:old:") for vs in values.values() for v in vs)
+@pytest.fixture
+def old_data(planted):
+    """What the application reads back before the rotation."""
+    return orm_values()
 
 
-def test_rotation_puts_every_value_under_the_newest_key(old_data, settings):
+def test_the_test_data_fills_every_encrypted_column_under_the_old_key(planted):
+    assert planted.columns() == set(registry())
+    assert key_ids() == {column.context: {"old"} for column in rotation.encrypted_columns()}
+
+
+def test_rotation_re_encrypts_every_planted_value_under_the_newest_key(planted, old_data, settings):
+    before = stored_values()
     settings.FIELD_ENCRYPTION_KEYS = f"{NEW},{OLD}"
 
     out = rotate()
 
-    values = stored_values()
-    assert all(v.startswith("enc1:new:") for vs in values.values() for v in vs), values
-    assert readable() == old_data
-    total = sum(len(vs) for vs in values.values())
+    assert key_ids() == {column.context: {"new"} for column in rotation.encrypted_columns()}
+    after = stored_values()
+    for context, values in before.items():
+        assert not set(values) & set(after[context]), f"{context}: a ciphertext was left as it was"
+    for label, column in registry().items():
+        missing = set(planted.values[label]) - set(decrypted_raw_values(column))
+        assert not missing, f"{label}: a planted value no longer decrypts to itself"
+    assert orm_values() == old_data
+    total = sum(len(vs) for vs in after.values())
     assert f"Done: {total} values re-encrypted" in out
 
 
@@ -175,7 +89,7 @@ def test_after_rotation_the_old_key_can_be_dropped(old_data, settings):
 
     settings.FIELD_ENCRYPTION_KEYS = NEW
 
-    assert readable() == old_data
+    assert orm_values() == old_data
 
 
 def test_small_batches_rotate_everything(old_data, settings):
@@ -183,7 +97,7 @@ def test_small_batches_rotate_everything(old_data, settings):
 
     rotate("--batch-size", "1")
 
-    assert all(v.startswith("enc1:new:") for vs in stored_values().values() for v in vs)
+    assert key_ids() == {column.context: {"new"} for column in rotation.encrypted_columns()}
 
 
 def test_an_interrupted_rotation_resumes_where_it_stopped(old_data, settings, monkeypatch):
@@ -207,7 +121,7 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(old_data, settings, mo
     rotate("--batch-size", "2")
 
     assert all(v.startswith("enc1:new:") for vs in stored_values().values() for v in vs)
-    assert readable() == old_data
+    assert orm_values() == old_data
 
 
 def test_values_already_under_the_newest_key_are_left_alone(old_data, settings):
@@ -222,11 +136,11 @@ def test_values_already_under_the_newest_key_are_left_alone(old_data, settings):
     assert Case.objects.get(pk=case.pk).phone == "000-9999-9999"
 
 
-def test_a_value_the_application_rewrites_during_the_batch_is_not_overwritten(
-    old_data, settings, monkeypatch
-):
+def test_a_value_the_application_rewrites_during_the_batch_is_not_overwritten(planted, settings, monkeypatch):
+    case = planted.case
+    for n in range(2):  # three phones under the old key in all
+        factories.make_case(by=case.created_by, area=case.area, phone=f"000-0000-000{n}")
     settings.FIELD_ENCRYPTION_KEYS = f"{NEW},{OLD}"
-    case = Case.objects.order_by("pk").first()
     real_apply = rotation._apply
 
     def edit_between_read_and_write(column, *args, **kwargs):
@@ -280,9 +194,11 @@ def test_rotation_refuses_when_encryption_is_disabled(db, settings):
 
 
 def test_encrypted_columns_are_found_by_walking_the_models():
-    contexts = {column.context for column in rotation.encrypted_columns()}
+    """Which columns they are is checked by planting every one of them (tests/planted.py)."""
+    contexts = [column.context for column in rotation.encrypted_columns()]
 
-    assert set(EVERYWHERE) <= contexts
+    assert len(contexts) == len(set(contexts))
+    assert {"casework_case.phone", "referrals_referral.decline_reason"} <= set(contexts)
     assert "casework_case.number" not in contexts
     assert "casework_case.kana_index" not in contexts
 

@@ -1,0 +1,189 @@
+"""A synthetic value of its own in every encrypted column of every model, planted through the services.
+
+The columns come from the registry the key rotation uses (casework.rotation.encrypted_columns()), so a
+test comparing `Planted.columns()` with it fails as soon as a new encrypted field exists that nothing here
+fills: plant it below (through the service that writes it) and the rotation and plaintext-at-rest tests
+cover it.
+
+Every text value is `架空-<field>-<token>`; the token is ASCII hex, unique per value, so a copy of the
+value stays findable however it is stored (a JSON column escapes the Japanese part, not the token).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connection, models
+
+from casework import encryption, rotation
+from casework import services as casework_services
+from casework.models import (
+    Activity,
+    ActivityRevision,
+    AuditEvent,
+    Case,
+    CaseAccessGrant,
+    HouseholdMember,
+    PlanRole,
+    SupportPlan,
+)
+from network.models import Role
+from network.roles import role_permissions_sync
+from network.services import staff_groups_sync
+from referrals import services as referral_services
+from referrals.models import Referral
+from tests import factories
+
+
+@dataclass
+class Planted:
+    """column label ("app.Model.field") → the plaintexts planted there, as the field stores them."""
+
+    values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    tokens: dict[str, str] = field(default_factory=dict)  # plaintext → its unique ASCII token
+    case: object = None
+
+    def text(self, model: type[models.Model], name: str) -> str:
+        """A new synthetic value for model.name, short enough for the field, recorded as planted there."""
+        token = uuid.uuid4().hex[:16]
+        value = f"架空-{name}-{token}"
+        max_length = model._meta.get_field(name).max_length
+        if max_length and len(value) > max_length:
+            value = f"架空-{token}"
+        self.tokens[value] = token
+        return self.also(model, name, value)
+
+    def date(self, model: type[models.Model], name: str) -> datetime.date:
+        """A birth date nobody else in the test data has (decades before any other date)."""
+        day = datetime.date(1900, 1, 1) + datetime.timedelta(days=uuid.uuid4().int % 7300)
+        self.tokens[day.isoformat()] = day.isoformat()
+        self.also(model, name, day.isoformat())
+        return day
+
+    def also(self, model: type[models.Model], name: str, value: str) -> str:
+        """The product copies `value` into model.name too (e.g. a reason into the audit row)."""
+        self.values[f"{model._meta.label}.{name}"].append(value)
+        return value
+
+    def columns(self) -> set[str]:
+        return set(self.values)
+
+
+def registry() -> dict[str, rotation.EncryptedColumn]:
+    return {column.label: column for column in rotation.encrypted_columns()}
+
+
+def raw_values(column: rotation.EncryptedColumn) -> list[str]:
+    """The column's stored (encrypted) non-empty values, straight from the database."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {qn(column.column)} FROM {qn(column.table)} "
+            f"WHERE {qn(column.column)} IS NOT NULL AND {qn(column.column)} <> ''"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def decrypted_raw_values(column: rotation.EncryptedColumn) -> list[str]:
+    return [encryption.decrypt(value, context=column.context) for value in raw_values(column)]
+
+
+def orm_values() -> dict[str, list[tuple]]:
+    """Every registered column read back through the ORM (decrypted), by label."""
+    read = {}
+    for label in registry():
+        model_label, name = label.rsplit(".", 1)
+        model = apps.get_model(model_label)
+        read[label] = sorted(model._base_manager.values_list("pk", name))
+    return read
+
+
+def _staff(username: str, role: str, **team):
+    user = factories.make_staff(username, role=role, **team)
+    staff_groups_sync(user=user)
+    return user
+
+
+def plant_every_encrypted_field() -> Planted:
+    """Open a case and walk it through every use case that writes an encrypted field."""
+    role_permissions_sync()
+    north, south = factories.make_area(), factories.make_area()
+    partner, overridden, referred = factories.make_agency(), factories.make_agency(), factories.make_agency()
+    caseworker = _staff("plant_cw", Role.CASEWORKER, area=north)
+    coordinator = _staff("plant_co", Role.COORDINATOR, area=north)
+    south_coordinator = _staff("plant_co_south", Role.COORDINATOR, area=south)
+    agency_user = _staff("plant_agency", Role.AGENCY, agency=referred)
+    manager = _staff("plant_mgr", Role.MANAGER)
+    p = Planted()
+
+    case = factories.make_case(
+        by=caseworker,
+        area=north,
+        name=p.text(Case, "household_name"),
+        kana=p.text(Case, "household_name_kana"),
+        address=p.text(Case, "address"),
+        phone=p.text(Case, "phone"),
+        wishes=p.text(Case, "wishes"),
+        consultation_summary=p.text(Case, "consultation_summary"),
+    )
+    p.case = case
+    casework_services.member_add(
+        case=case,
+        added_by=caseworker,
+        name=p.text(HouseholdMember, "name"),
+        name_kana=p.text(HouseholdMember, "name_kana"),
+        birth_date=p.date(HouseholdMember, "birth_date"),
+        phone=p.text(HouseholdMember, "phone"),
+        relationship="self",
+        is_central=True,
+    )
+    casework_services.plan_create(
+        case=case,
+        created_by=caseworker,
+        wishes=p.text(SupportPlan, "wishes"),
+        long_term_goal=p.text(SupportPlan, "long_term_goal"),
+        short_term_goal=p.text(SupportPlan, "short_term_goal"),
+        roles=[(partner, p.text(PlanRole, "support"), "週1回")],
+    )
+    first_note = p.text(ActivityRevision, "note")  # the edit below keeps this first version as a revision
+    activity = factories.log_activity(case, by=caseworker, agencies=[partner], note=first_note)
+    casework_services.activity_edit(activity=activity, edited_by=caseworker, note=p.text(Activity, "note"))
+
+    # Reasons: a grant's reason is copied into its audit row's reason.
+    reason = p.text(CaseAccessGrant, "reason")
+    casework_services.case_break_glass(
+        case=case, opened_by=manager, reason=p.also(AuditEvent, "reason", reason)
+    )
+    reason = p.text(CaseAccessGrant, "reason")
+    casework_services.case_share_override(
+        case=case, shared_by=coordinator, agency=overridden, reason=p.also(AuditEvent, "reason", reason)
+    )
+
+    collaboration = referral_services.referral_request(
+        case=case,
+        requested_by=caseworker,
+        kind="collaboration",
+        to_area=south,
+        reason=p.text(Referral, "reason"),
+    )
+    referral_services.referral_accept(referral=collaboration, accepted_by=south_coordinator)
+    referral_services.referral_complete(
+        referral=collaboration, completed_by=caseworker, outcome=p.text(Referral, "outcome")
+    )
+    override_reason = p.text(Referral, "override_reason")
+    to_agency = referral_services.referral_request(
+        case=case,
+        requested_by=coordinator,
+        kind="collaboration",
+        to_agency=referred,
+        reason=p.text(Referral, "reason"),
+        override_reason=p.also(AuditEvent, "reason", override_reason),
+    )
+    referral_services.referral_decline(
+        referral=to_agency, declined_by=agency_user, reason=p.text(Referral, "decline_reason")
+    )
+    return p
