@@ -3,7 +3,11 @@ from django.conf import settings
 
 from tests import factories
 
-pytest_plugins = ["tests.browser"]  # the real-browser page fixture
+pytest_plugins = [
+    "tests.browser",  # the real-browser page fixture
+    "tests.ci_rules",  # CI=true: a skipped test fails the run
+    "pytester",  # tests/test_ci_rules.py runs pytest on made-up test files
+]
 
 
 def pytest_configure(config):
@@ -12,6 +16,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Without the service these tests skip with the reason; under CI=true that skip fails the run
+    # (tests/ci_rules.py), so a run without them must deselect them: -m "not postgres and not redis".
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (see .ci/run)")
     skip_redis = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL (see .ci/run)")
     for item in items:
