@@ -108,7 +108,15 @@ def fuzz_world(db):
     new case of the caseworker's area to the coordinator's area (and has the coordinator accept it)."""
     call_command("seed_master", verbosity=0)
     call_command("create_staff", "fuzz_cw", password="Fuzz-pass-2025!", role="caseworker", area="tanaka")
-    call_command("create_staff", "fuzz_co", password="Fuzz-pass-2025!", role="coordinator", area="nanbu")
+    # A coordinator's token works only once the coordinator has enrolled in TOTP (issue #10).
+    call_command(
+        "create_staff",
+        "fuzz_co",
+        password="Fuzz-pass-2025!",
+        role="coordinator",
+        area="nanbu",
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DP",
+    )
     caseworker, cw_headers = _api_client(User.objects.get(username="fuzz_cw"))
     coordinator, co_headers = _api_client(User.objects.get(username="fuzz_co"))
     agency = caseworker.get("/api/v1/agencies/").json()[-1]["code"]
