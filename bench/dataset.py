@@ -898,6 +898,7 @@ def _activity_chunk(task: tuple[int, int, int, int]) -> tuple[str, str]:
     """(first id, count, fiscal year, seed) → activity lines and partner-agency lines."""
     first_id, count, year, seed = task
     world, rng = _WORLD, random.Random(seed)
+    void_reason = encryption.encrypt("重複登録のため", context="casework_activity.void_reason")
     y_start, y_end = (b.timestamp() for b in fiscal_year_bounds(year))
     candidates = world.by_year[year]
     kinds = rng.choices(KINDS, KIND_WEIGHTS, k=count)
@@ -936,7 +937,7 @@ def _activity_chunk(task: tuple[int, int, int, int]) -> tuple[str, str]:
                 encryption.encrypt(_note(rng), context="casework_activity.note"),
                 1,
                 voided,
-                "重複登録のため" if voided else "",
+                void_reason if voided else "",
                 stamp if voided else None,
                 stamp,
                 stamp,

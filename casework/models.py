@@ -212,7 +212,7 @@ class CaseStatusChange(models.Model):
     to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
+    note = EncryptedCharField(max_length=200, blank=True)  # free text: people write names into it
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -331,7 +331,7 @@ class Activity(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     voided = models.BooleanField(_("voided"), default=False)
-    void_reason = models.CharField(_("void reason"), max_length=200, blank=True)
+    void_reason = EncryptedCharField(_("void reason"), max_length=200, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

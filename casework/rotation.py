@@ -212,3 +212,23 @@ def rotate_all(
         if on_column_done:
             on_column_done(result)
     return results
+
+
+def encrypt_plaintext_column(schema_editor, *, table: str, column: str, pk_column: str = "id") -> int:
+    """For a migration that turns a plain text column into an encrypted one: encrypt the rows written
+    before, in place (values already encrypted are left as they are). Returns how many it encrypted."""
+    connection = schema_editor.connection
+    quote = connection.ops.quote_name
+    context = f"{table}.{column}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608 - model names
+            f"WHERE {quote(column)} <> ''"
+        )
+        rows = [(pk, value) for pk, value in cursor.fetchall() if encryption.key_id_of(value) is None]
+        for pk, value in rows:
+            cursor.execute(
+                f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk_column)} = %s",  # noqa: S608
+                [encryption.encrypt(value, context=context), pk],
+            )
+    return len(rows)

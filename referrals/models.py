@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.fields import EncryptedTextField
+from casework.fields import EncryptedCharField, EncryptedTextField
 from casework.models import Case
 from network.models import Agency, Area
 
@@ -152,7 +152,7 @@ class ReferralTransition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField()
-    note = models.CharField(max_length=200, blank=True)  # never personal data (reasons live encrypted)
+    note = EncryptedCharField(max_length=200, blank=True)  # free text: people write names into it
 
     class Meta:
         ordering = ["at", "id"]

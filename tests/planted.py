@@ -27,6 +27,7 @@ from casework.models import (
     AuditEvent,
     Case,
     CaseAccessGrant,
+    CaseStatusChange,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -35,7 +36,7 @@ from network.models import Role
 from network.roles import role_permissions_sync
 from network.services import staff_groups_sync
 from referrals import services as referral_services
-from referrals.models import Referral
+from referrals.models import Referral, ReferralTransition
 from tests import factories
 
 
@@ -170,7 +171,11 @@ def plant_every_encrypted_field() -> Planted:
         to_area=south,
         reason=p.text(Referral, "reason"),
     )
-    referral_services.referral_accept(referral=collaboration, accepted_by=south_coordinator)
+    referral_services.referral_accept(
+        referral=collaboration,
+        accepted_by=south_coordinator,
+        note=p.text(ReferralTransition, "note"),
+    )
     referral_services.referral_complete(
         referral=collaboration, completed_by=caseworker, outcome=p.text(Referral, "outcome")
     )
@@ -186,4 +191,15 @@ def plant_every_encrypted_field() -> Planted:
     referral_services.referral_decline(
         referral=to_agency, declined_by=agency_user, reason=p.text(Referral, "decline_reason")
     )
+
+    # Free text that is not a "personal field" by name, but that people write names into.
+    mistaken = factories.log_activity(case, by=caseworker, note=p.text(Activity, "note"))
+    void_reason = p.text(Activity, "void_reason")
+    casework_services.activity_void(
+        activity=mistaken, voided_by=caseworker, reason=p.also(AuditEvent, "reason", void_reason)
+    )
+    closed = casework_services.case_close(
+        case=case, closed_by=coordinator, reason="other", note=p.text(CaseStatusChange, "note")
+    )
+    casework_services.case_reopen(case=closed, reopened_by=coordinator, note=p.text(CaseStatusChange, "note"))
     return p

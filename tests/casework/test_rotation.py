@@ -232,3 +232,30 @@ def test_without_owning_the_audit_table_everything_else_is_rotated_and_the_reaso
     values = stored_values()
     assert all(v.startswith("enc1:old:") for v in values.pop("casework_auditevent.reason"))
     assert all(v.startswith("enc1:new:") for vs in values.values() for v in vs)
+
+
+def test_a_column_turned_encrypted_has_its_old_plaintext_encrypted_in_place(case, caseworker):
+    """What migrations casework 0007 / referrals 0002 do to free text typed before it was encrypted."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from casework.models import Activity
+    from casework.rotation import encrypt_plaintext_column
+
+    kept = factories.log_activity(case, by=caseworker, note="架空")
+    services.activity_void(activity=kept, voided_by=caseworker, reason="架空-暗号化済み")
+    old = factories.log_activity(case, by=caseworker, note="架空")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE casework_activity SET void_reason = %s WHERE id = %s", ["架空-平文", old.pk])
+
+    encrypted = encrypt_plaintext_column(
+        SimpleNamespace(connection=connection), table="casework_activity", column="void_reason"
+    )
+
+    assert encrypted == 1  # the value already encrypted is left alone
+    assert Activity.objects.get(pk=old.pk).void_reason == "架空-平文"
+    assert Activity.objects.get(pk=kept.pk).void_reason == "架空-暗号化済み"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT void_reason FROM casework_activity WHERE id = %s", [old.pk])
+        assert "架空-平文" not in cursor.fetchone()[0]
