@@ -114,7 +114,7 @@ def old_data(settings, caseworker, area, agency):
             birth_date=datetime.date(1950, 1, n + 1),
             relationship="self",
             phone="000-1111-2222",
-            is_central=True,
+            is_focus=True,
         )
         services.plan_create(
             case=case,
