@@ -325,6 +325,12 @@ class MemberForm(UIForm):
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
 
+    def clean_birth_date(self):
+        birth_date = self.cleaned_data["birth_date"]
+        if birth_date and birth_date > timezone.localdate():
+            raise ValidationError(_("The birth date cannot be in the future."), code="future")
+        return birth_date
+
     @classmethod
     def for_member(cls, member, data=None) -> MemberForm:
         """The edit form, filled with the member's current values."""
