@@ -47,7 +47,9 @@ from .models import (
     HouseholdMember,
     IssueTag,
     ReferralSource,
+    Relationship,
     ScreeningOutcome,
+    Sex,
     SupportMeetingRegistration,
     Urgency,
 )
@@ -85,10 +87,19 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 
 
 class HouseholdMemberSerializer(serializers.ModelSerializer):
+    """A household member (世帯員). ``relationship`` is the member's relation to the person at the centre
+    of support; that person is the one member whose relationship is ``self`` (本人), as ``is_focus`` says."""
+
+    issues = serializers.ListField(child=serializers.ChoiceField(choices=IssueTag.choices), read_only=True)
+    is_focus = serializers.BooleanField(
+        read_only=True, help_text='The person at the centre of support: relationship is "self".'
+    )
+
     class Meta:
         model = HouseholdMember
         fields = [
             "id",
+            "case",
             "name",
             "name_kana",
             "birth_date",
@@ -96,8 +107,20 @@ class HouseholdMemberSerializer(serializers.ModelSerializer):
             "relationship",
             "phone",
             "issues",
-            "is_central",
+            "is_focus",
         ]
+        read_only_fields = fields
+
+
+class CaseMemberSerializer(HouseholdMemberSerializer):
+    """A member as the case answer lists it; ``is_central`` is kept for clients written before is_focus."""
+
+    is_central = serializers.BooleanField(
+        source="is_focus", read_only=True, help_text="Deprecated: the same as is_focus."
+    )
+
+    class Meta(HouseholdMemberSerializer.Meta):
+        fields = [*HouseholdMemberSerializer.Meta.fields, "is_central"]
         read_only_fields = fields
 
 
@@ -114,7 +137,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     screening_outcome = serializers.ChoiceField(
         choices=ScreeningOutcome.choices, allow_blank=True, read_only=True
     )
-    members = HouseholdMemberSerializer(many=True, read_only=True)
+    members = CaseMemberSerializer(many=True, read_only=True)
     created_at = AwareDateTimeField(read_only=True)
 
     class Meta(CaseSummarySerializer.Meta):
@@ -301,7 +324,23 @@ class CaseCreateSerializer(CaseIntakeFieldsSerializer):
     opened_on = serializers.DateField(required=False)
 
 
-class CaseUpdateSerializer(CaseIntakeFieldsSerializer):
+class RejectUnknownKeysMixin:
+    """For PATCH bodies: a silently ignored key would look like a successful change (e.g. a case's
+    "area": transfers are referrals), so unknown or read-only keys are a 400."""
+
+    default_error_messages = {"not_editable": _("This field cannot be changed here.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [self.error_messages["not_editable"]] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class CaseUpdateSerializer(RejectUnknownKeysMixin, CaseIntakeFieldsSerializer):
     """PATCH: intake data go to case_update; ``status`` (with ``closure_reason`` to close) to
     case_change_status. Unknown or read-only keys are a 400, never silently ignored."""
 
@@ -316,19 +355,8 @@ class CaseUpdateSerializer(CaseIntakeFieldsSerializer):
     )
 
     default_error_messages = {
-        "not_editable": _("This field cannot be changed here."),
         "reason_without_closing": _('Give closure_reason only together with "status": "closed".'),
     }
-
-    def to_internal_value(self, data):
-        # A silently ignored key would look like a successful change (e.g. "area": transfers are referrals).
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: [self.error_messages["not_editable"]] for key in unknown}
-                )
-        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if attrs.get("closure_reason") and attrs.get("status") != CaseStatus.CLOSED:
@@ -339,6 +367,33 @@ class CaseUpdateSerializer(CaseIntakeFieldsSerializer):
 
 
 STATUS_CHANGE_FIELDS = ("status", "closure_reason", "status_note")
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    """A new household member. ``is_focus: true`` records them as 本人 (relationship ``self``); a body whose
+    is_focus and relationship disagree is a 400."""
+
+    name = serializers.CharField(max_length=100)
+    name_kana = serializers.CharField(max_length=100)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    relationship = serializers.ChoiceField(
+        choices=Relationship.choices, help_text="Relation to the person at the centre of support."
+    )
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    is_focus = serializers.BooleanField(
+        required=False, help_text='true: this member is the person at the centre (relationship "self").'
+    )
+    issues = ChoiceListField(choices=IssueTag.choices, required=False, allow_empty=True)
+
+
+class MemberUpdateSerializer(RejectUnknownKeysMixin, MemberCreateSerializer):
+    """PATCH: any of the member's fields; unknown or read-only keys are a 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
 
 
 class ActivityCreateSerializer(serializers.Serializer):
@@ -554,6 +609,57 @@ class CaseActivityListApi(GenericAPIView):
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 
 
+class CaseMemberListApi(GenericAPIView):
+    """A visible case's household members, 本人 first (an audited read of personal data); add one."""
+
+    serializer_class = HouseholdMemberSerializer
+    pagination_class = None  # a household is a handful of people: a plain list (API.md)
+
+    @extend_schema(
+        operation_id="cases_members_list",
+        responses={200: HouseholdMemberSerializer(many=True), 404: NOT_FOUND},
+        tags=["members"],
+    )
+    def get(self, request, case_id: int):
+        case = _visible_case(request, case_id)
+        services.case_record_read(case=case, read_by=request.user)
+        return Response(HouseholdMemberSerializer(selectors.case_members(case=case), many=True).data)
+
+    @extend_schema(
+        operation_id="cases_members_create",
+        request=MemberCreateSerializer,
+        responses={201: HouseholdMemberSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["members"],
+    )
+    def post(self, request, case_id: int):
+        case = selectors.case_list(fetched_by=request.user).get(pk=case_id)  # no page joins for a write
+        _require_case_team(request, case)
+        serializer = MemberCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_add(case=case, added_by=request.user, **serializer.validated_data)
+        return Response(HouseholdMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailApi(GenericAPIView):
+    """Edit a member of a visible case; audited as member.change with old → new (personal values masked)."""
+
+    serializer_class = HouseholdMemberSerializer
+
+    @extend_schema(
+        operation_id="members_partial_update",
+        request=MemberUpdateSerializer,
+        responses={200: HouseholdMemberSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["members"],
+    )
+    def patch(self, request, member_id: int):
+        member = selectors.member_get(fetched_by=request.user, member_id=member_id)
+        _require_case_team(request, member.case)
+        serializer = MemberUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_update(member=member, updated_by=request.user, **serializer.validated_data)
+        return Response(HouseholdMemberSerializer(member).data)
+
+
 class ActivityVoidApi(GenericAPIView):
     """Void an activity: it stays listed, marked voided, and counts nowhere."""
 
@@ -752,6 +858,8 @@ urlpatterns = [
     path("cases/<int:case_id>/", CaseDetailApi.as_view(), name="api-case-detail"),
     path("cases/<int:case_id>/activities/", CaseActivityListApi.as_view(), name="api-case-activity-list"),
     path("activities/<int:activity_id>/void/", ActivityVoidApi.as_view(), name="api-activity-void"),
+    path("cases/<int:case_id>/members/", CaseMemberListApi.as_view(), name="api-case-member-list"),
+    path("members/<int:member_id>/", MemberDetailApi.as_view(), name="api-member-detail"),
     path("cases/<int:case_id>/consents/", CaseConsentListApi.as_view(), name="api-case-consent-list"),
     path(
         "cases/<int:case_id>/consents/<int:consent_id>/withdraw/",

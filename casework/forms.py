@@ -297,18 +297,25 @@ class CaseIntakeForm(UIForm):
 
 
 class MemberForm(UIForm):
+    """世帯員. Who is the person at the centre is said once, by the relationship 本人 (no separate box)."""
+
     name = forms.CharField(label=_("Name"), max_length=100)
     name_kana = KanaField(label=_("Name (kana)"), max_length=100)
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
-    relationship = forms.ChoiceField(label=_("Relationship"))
+    relationship = forms.ChoiceField(
+        label=_("Relationship"),
+        help_text=_("To the person at the centre of support; choose 本人 for that person."),
+    )
     phone = forms.CharField(
         label=_("Phone"),
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
-    is_central = forms.BooleanField(label=_("Person at the centre of support"), required=False)
+    issues = forms.MultipleChoiceField(
+        label=_("Issues"), choices=IssueTag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "member")
@@ -323,6 +330,12 @@ class MemberForm(UIForm):
         if birth_date and birth_date > timezone.localdate():
             raise ValidationError(_("The birth date cannot be in the future."), code="future")
         return birth_date
+
+    @classmethod
+    def for_member(cls, member, data=None) -> MemberForm:
+        """The edit form, filled with the member's current values."""
+        initial = {name: getattr(member, name) for name in cls.base_fields}
+        return cls(data, initial=initial)
 
 
 # --- plans ------------------------------------------------------------------------------------------

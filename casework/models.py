@@ -240,7 +240,12 @@ class Sex(models.TextChoices):
 
 
 class HouseholdMember(models.Model):
-    """A member of the household (世帯員); one may be the person at the centre of support."""
+    """A member of the household (世帯員).
+
+    `relationship` is the member's relation to the person at the centre of support, so that person is
+    the member whose relationship is 本人 (`self`): one concept in one column. `is_focus` reads it; the
+    database allows at most one 本人 per case (none while the centre is not yet known).
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
     name = EncryptedCharField(_("name"), max_length=100)
@@ -250,18 +255,37 @@ class HouseholdMember(models.Model):
     relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
     phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
     issues = models.JSONField(_("issues"), default=list, blank=True)
-    is_central = models.BooleanField(_("person at the centre of support"), default=False)
     kana_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
     birth_date_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
     phone_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
 
     class Meta:
-        ordering = ["-is_central", "id"]
+        # 本人 first, then in the order they were recorded.
+        ordering = [
+            models.Case(models.When(relationship=Relationship.SELF, then=models.Value(0)), default=1),
+            "id",
+        ]
         verbose_name = _("household member")
         verbose_name_plural = _("household members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(relationship=Relationship.SELF),
+                name="member_one_focus_per_case",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} #{self.pk}"
+
+    @property
+    def is_focus(self) -> bool:
+        """The person at the centre of support (本人)."""
+        return self.relationship == Relationship.SELF
+
+    @property
+    def issue_labels(self) -> list[str]:
+        return [IssueTag(tag).label for tag in self.issues or [] if tag in IssueTag.values]
 
 
 class SupportPlan(models.Model):

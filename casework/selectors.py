@@ -147,7 +147,15 @@ def case_activities(*, case: Case) -> QuerySet[Activity]:
 
 
 def case_members(*, case: Case) -> QuerySet[HouseholdMember]:
+    """本人 first, then in the order they were recorded (the model's ordering)."""
     return case.members.all()
+
+
+def member_get(*, fetched_by, member_id) -> HouseholdMember:
+    """A member of a case the user may see, or HouseholdMember.DoesNotExist (404) like a missing one."""
+    return HouseholdMember.objects.select_related("case").get(
+        pk=member_id, case__in=case_list(fetched_by=fetched_by)
+    )
 
 
 def case_plans(*, case: Case) -> QuerySet[SupportPlan]:

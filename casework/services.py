@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from .models import (
     HouseholdMember,
     IssueTag,
     PlanRole,
+    Relationship,
     SupportMeetingRegistration,
     SupportPlan,
 )
@@ -279,7 +280,53 @@ def case_reopen(*, case: Case, reopened_by, note: str = "") -> Case:
 
 # --- household members -------------------------------------------------------------------------
 
-MEMBER_FIELDS = {"name", "name_kana", "birth_date", "sex", "relationship", "phone", "issues", "is_central"}
+MEMBER_FIELDS = {"name", "name_kana", "birth_date", "sex", "relationship", "phone", "issues"}
+
+
+def _check_member_fields(fields: dict) -> None:
+    unknown = set(fields) - MEMBER_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+
+
+def _apply_focus(fields: dict, *, is_focus: bool | None, current_relationship: str = "") -> dict:
+    """`is_focus` is another way of saying "relationship is 本人": turn it into the relationship, and refuse
+    a request whose two answers disagree instead of guessing which one was meant."""
+    if is_focus is None:
+        return fields
+    relationship = fields.get("relationship", current_relationship)
+    if is_focus:
+        if "relationship" in fields and relationship != Relationship.SELF:
+            raise ValidationError(
+                {
+                    "is_focus": _(
+                        "The person at the centre of support is the member whose relationship is 本人; "
+                        "give relationship 本人 or leave it out."
+                    )
+                }
+            )
+        return {**fields, "relationship": Relationship.SELF}
+    if relationship == Relationship.SELF:
+        raise ValidationError(
+            {
+                "relationship": _(
+                    "A member who is not the person at the centre of support needs their relationship "
+                    "to that person (e.g. 配偶者, 子), not 本人."
+                )
+            }
+        )
+    return fields
+
+
+def _focus_taken_error() -> ValidationError:
+    return ValidationError(
+        {
+            "relationship": _(
+                "Another member is already recorded as 本人 (the person at the centre of support). "
+                "Change that member's relationship first."
+            )
+        }
+    )
 
 
 def _save_member(member: HouseholdMember) -> HouseholdMember:
@@ -289,21 +336,26 @@ def _save_member(member: HouseholdMember) -> HouseholdMember:
     member.kana_index = encryption.kana_index(member.name_kana or "")
     member.birth_date_index = encryption.birth_date_index(member.birth_date)
     member.phone_index = encryption.phone_index(member.phone or "")
+    if member.birth_date and member.birth_date > timezone.localdate():
+        raise ValidationError({"birth_date": _("The birth date cannot be in the future.")})
     member.full_clean(exclude=["case"])
-    if member.is_central:
-        HouseholdMember.objects.filter(case_id=member.case_id, is_central=True).exclude(pk=member.pk).update(
-            is_central=False
-        )
-    member.save()
+    others = HouseholdMember.objects.filter(case_id=member.case_id).exclude(pk=member.pk)
+    if member.is_focus and others.filter(relationship=Relationship.SELF).exists():
+        raise _focus_taken_error()
+    try:
+        with transaction.atomic():  # a savepoint: two 本人 written at once meet the database constraint
+            member.save()
+    except IntegrityError:
+        raise _focus_taken_error() from None
     return member
 
 
 @transaction.atomic
-def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
+def member_add(*, case: Case, added_by, is_focus: bool | None = None, **fields) -> HouseholdMember:
+    """A new household member; `is_focus=True` records them as 本人, the person at the centre."""
     _require_team(case, added_by)
-    unknown = set(fields) - MEMBER_FIELDS
-    if unknown:
-        raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _check_member_fields(fields)
+    fields = _apply_focus(fields, is_focus=is_focus)
     member = _save_member(HouseholdMember(case=case, **fields))
     audit.record(
         actor=added_by,
@@ -316,22 +368,22 @@ def member_add(*, case: Case, added_by, **fields) -> HouseholdMember:
 
 
 @transaction.atomic
-def member_update(*, member: HouseholdMember, updated_by, **fields) -> HouseholdMember:
+def member_update(
+    *, member: HouseholdMember, updated_by, is_focus: bool | None = None, **fields
+) -> HouseholdMember:
+    """Edit a member; the audit row keeps old → new (personal values masked). No change, no row."""
     _require_team(member.case, updated_by)
-    unknown = set(fields) - MEMBER_FIELDS
-    if unknown:
-        raise ValidationError(_("Unknown member fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _check_member_fields(fields)
+    fields = _apply_focus(fields, is_focus=is_focus, current_relationship=member.relationship)
     before = {name: getattr(member, name) for name in fields}
     for name, value in fields.items():
         setattr(member, name, value)
     member = _save_member(member)
-    audit.record(
-        actor=updated_by,
-        action=AuditAction.MEMBER_CHANGE,
-        case=member.case,
-        obj=member,
-        changes=audit.changes_between(HouseholdMember, before, fields),
-    )
+    diff = audit.changes_between(HouseholdMember, before, fields)
+    if diff:
+        audit.record(
+            actor=updated_by, action=AuditAction.MEMBER_CHANGE, case=member.case, obj=member, changes=diff
+        )
     return member
 
 

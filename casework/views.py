@@ -277,6 +277,30 @@ def member_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @staff_login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, case_id: int, member_id: int) -> HttpResponse:
+    """One member's own page (sized for a phone); the service audits the change old → new."""
+    case = _case_or_404(request, case_id)
+    member = _scoped_or_404(selectors.case_members(case=case), member_id)
+    _require_case_team(request, case)
+    form = MemberForm.for_member(member, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = FORM_ERROR
+        if form.is_valid():
+            try:
+                services.member_update(member=member, updated_by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The household member was updated."))
+                return redirect(_case_url(case, f"member-{member.pk}"))
+    else:
+        services.case_record_read(case=case, read_by=request.user)  # the form shows personal data
+    return render(request, "casework/member_form.html", {"case": case, "form": form}, status=status)
+
+
+@staff_login_required
 @require_POST
 def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)

@@ -7,8 +7,13 @@ reports count per fiscal year; both import it from here (one fiscal-year functio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 REIWA_OFFSET = 2018  # 令和N年度 = FY(2018 + N)
+MIN_FISCAL_YEAR = 2000
+MAX_FISCAL_YEAR = 2100
 
 
 def fiscal_year_of_date(day: date) -> int:
@@ -58,3 +63,20 @@ def fiscal_months_elapsed(fiscal_year: int, day: date) -> float:
     next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     days_in_month = (next_month - date(day.year, day.month, 1)).days
     return full + day.day / days_in_month
+
+
+def parse_fiscal_year(value) -> int:
+    """`?fiscal_year=2024` → 2024, or ValidationError (API: 400) saying what would be right."""
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError({"fiscal_year": [_("Give the fiscal year, e.g. fiscal_year=2024.")]})
+    if not text.isdigit() or not MIN_FISCAL_YEAR <= int(text) <= MAX_FISCAL_YEAR:
+        raise ValidationError(
+            {
+                "fiscal_year": [
+                    _("The fiscal year must be a year between %(min)s and %(max)s, e.g. 2024.")
+                    % {"min": MIN_FISCAL_YEAR, "max": MAX_FISCAL_YEAR}
+                ]
+            }
+        )
+    return int(text)

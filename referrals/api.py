@@ -7,14 +7,16 @@ sees the referral but may not do this, StateConflict → 409; see config.api_err
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from casework.selectors import case_list
 from config.api_fields import (
@@ -26,6 +28,8 @@ from config.api_fields import (
     AwareDateTimeField,
     CodeField,
 )
+from config.db_router import replica_reads
+from network.fiscal import parse_fiscal_year
 from network.models import Area
 from network.selectors import active_agencies
 
@@ -267,8 +271,64 @@ class ReferralCompleteApi(_ReferralActionApi):
         )
 
 
+class MetricsFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Referrals requested in the period.")
+    answered = serializers.IntegerField(help_text="Of those, accepted or declined (decided).")
+    accepted = serializers.IntegerField(help_text="Accepted (including those since completed).")
+    declined = serializers.IntegerField()
+    acceptance_rate = serializers.FloatField(
+        allow_null=True, help_text="accepted ÷ answered, 0–1; null if none."
+    )
+    median_response_business_days = serializers.FloatField(
+        allow_null=True, help_text="Median business days from request to answer (Japanese holidays excluded)."
+    )
+    overdue = serializers.IntegerField(help_text="Answered after the due date, or still unanswered past it.")
+
+
+class DestinationMetricsSerializer(MetricsFiguresSerializer):
+    type = serializers.ChoiceField(choices=["area", "agency"], help_text="The receiving side's kind.")
+    code = serializers.CharField(help_text="The receiving area's or agency's code.")
+    name = serializers.CharField()
+
+
+class ReferralMetricsSerializer(MetricsFiguresSerializer):
+    fiscal_year = serializers.IntegerField()
+    label = serializers.CharField(help_text="e.g. 令和7(2025)年度")
+    by_destination = DestinationMetricsSerializer(many=True)
+
+
+class ReferralMetricsApi(APIView):
+    """How referrals requested in a fiscal year (Asia/Tokyo) were answered: time to answer, acceptance and
+    overdue, overall and by receiving area or agency. Aggregates only, for managers and coordinators."""
+
+    @extend_schema(
+        operation_id="referrals_metrics",
+        parameters=[
+            OpenApiParameter(
+                "fiscal_year", int, required=True, description="e.g. 2025 (April 2025 – March 2026)"
+            )
+        ],
+        responses={
+            200: ReferralMetricsSerializer,
+            400: OpenApiResponse(description='{"fiscal_year": ["..."]}'),
+            404: OpenApiResponse(
+                description="Not a manager or coordinator (same answer as a missing route)."
+            ),
+        },
+        tags=["referrals"],
+    )
+    def get(self, request):
+        if not selectors.can_view_metrics(request.user):
+            raise Http404
+        fiscal_year = parse_fiscal_year(request.query_params.get("fiscal_year"))
+        with replica_reads():  # aggregates read from the replica when one is configured (DESIGN.md §5)
+            data = selectors.fiscal_year_referral_metrics(fiscal_year=fiscal_year)
+        return Response(ReferralMetricsSerializer(data).data)
+
+
 urlpatterns = [
     path("referrals/", ReferralListApi.as_view(), name="api-referral-list"),
+    path("referrals/metrics/", ReferralMetricsApi.as_view(), name="api-referral-metrics"),
     path("referrals/<int:referral_id>/", ReferralDetailApi.as_view(), name="api-referral-detail"),
     path("referrals/<int:referral_id>/accept/", ReferralAcceptApi.as_view(), name="api-referral-accept"),
     path("referrals/<int:referral_id>/decline/", ReferralDeclineApi.as_view(), name="api-referral-decline"),

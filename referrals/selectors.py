@@ -16,9 +16,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from network.fiscal import TOKYO, fiscal_year_bounds
+from network.fiscal import TOKYO, fiscal_year_bounds, reiwa_label
 from network.models import Membership, Role
-from network.selectors import agency_ids, area_team_ids
+from network.selectors import agency_ids, area_team_ids, has_role
 
 from .business_days import add_business_days, business_days_between
 from .models import Notification, Referral, ReferralStatus
@@ -166,7 +166,14 @@ def unread_count(*, user) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-# --- metrics (for the reports app) -------------------------------------------------------------------
+# --- metrics (the metrics page and API; the reports app may read them too) ---------------------------
+
+
+def can_view_metrics(user) -> bool:
+    """Referral metrics are aggregates, for managers and coordinators as the reports are; others get 404."""
+    return bool(
+        user and user.is_authenticated and user.is_active and has_role(user, Role.MANAGER, Role.COORDINATOR)
+    )
 
 
 @dataclass(frozen=True)
@@ -241,20 +248,34 @@ def referral_metrics(
             "decided_at",
             "due_by",
             "to_area__code",
+            "to_area__name",
             "to_agency__code",
+            "to_agency__name",
             "from_area__code",
             "case_id",
         )
     )
     today = timezone.localdate()
     by_destination: dict[tuple[str, str], list[Referral]] = {}
+    names: dict[tuple[str, str], str] = {}
     for r in rows:
-        key = ("area", r.to_area.code) if r.to_area_id else ("agency", r.to_agency.code)
+        destination = r.to_area if r.to_area_id else r.to_agency
+        key = ("area" if r.to_area_id else "agency", destination.code)
         by_destination.setdefault(key, []).append(r)
+        names[key] = destination.name
     return {
         **_metrics(rows, today).as_dict(),
         "by_destination": [
-            {"type": kind, "code": code, **_metrics(group, today).as_dict()}
+            {"type": kind, "code": code, "name": names[kind, code], **_metrics(group, today).as_dict()}
             for (kind, code), group in sorted(by_destination.items())
         ],
+    }
+
+
+def fiscal_year_referral_metrics(*, fiscal_year: int) -> dict:
+    """The metrics page and API: referral_metrics of a fiscal year, with the year's 令和 label."""
+    return {
+        "fiscal_year": fiscal_year,
+        "label": reiwa_label(fiscal_year),
+        **referral_metrics(fiscal_year=fiscal_year),
     }

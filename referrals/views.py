@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +22,8 @@ from casework.forms import apply_service_errors
 from casework.models import Case
 from casework.services import StateConflict
 from casework.views import MAX_ID, staff_login_required
+from config.db_router import replica_reads
+from network.fiscal import fiscal_year_of_date, parse_fiscal_year, reiwa_label
 
 from . import selectors, services
 from .forms import CompleteForm, DeclineForm, ReferralRequestForm
@@ -191,6 +194,29 @@ def referral_complete(request: HttpRequest, referral_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The referral was completed."))
     return redirect("referrals:inbox")
+
+
+@staff_login_required
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """How the referrals of a fiscal year were answered; for managers and coordinators (others: 404)."""
+    if not selectors.can_view_metrics(request.user):
+        raise Http404
+    raw = request.GET.get("fiscal_year")
+    try:
+        fiscal_year = parse_fiscal_year(raw) if raw else fiscal_year_of_date(timezone.localdate())
+    except ValidationError as error:
+        return render(request, "referrals/metrics.html", {"errors": error.messages}, status=FORM_ERROR)
+    with replica_reads():  # aggregates read from the replica when one is configured (DESIGN.md §5)
+        figures = selectors.fiscal_year_referral_metrics(fiscal_year=fiscal_year)
+    context = {
+        "metrics": figures,
+        "previous_year": fiscal_year - 1,
+        "next_year": fiscal_year + 1,
+        "previous_label": reiwa_label(fiscal_year - 1),
+        "next_label": reiwa_label(fiscal_year + 1),
+    }
+    return render(request, "referrals/metrics.html", context)
 
 
 @staff_login_required

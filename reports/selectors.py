@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 
 from casework.models import Activity, ActivityKind, Case, IssueTag
 from casework.selectors import case_list
-from network.fiscal import (
+from network.fiscal import (  # noqa: F401 - MIN/MAX_FISCAL_YEAR and parse_fiscal_year are used via selectors
+    MAX_FISCAL_YEAR,
+    MIN_FISCAL_YEAR,
     TOKYO,
     fiscal_month_index,
     fiscal_months,
     fiscal_months_elapsed,
     fiscal_year_bounds,
     fiscal_year_of_date,
+    parse_fiscal_year,
     reiwa_label,
 )
 from network.meetings import network_meeting_count
@@ -50,8 +53,6 @@ from .models import (
     Target,
 )
 
-MIN_FISCAL_YEAR = 2000
-MAX_FISCAL_YEAR = 2100
 EXPORT_BATCH = 2000
 
 # --- who may see what ----------------------------------------------------------------------------
@@ -80,23 +81,6 @@ def centres_for_entry(*, user) -> QuerySet[Agency]:
 
 
 # --- input -----------------------------------------------------------------------------------------
-
-
-def parse_fiscal_year(value) -> int:
-    """`?fiscal_year=2024` → 2024, or ValidationError (API: 400) saying what would be right."""
-    text = str(value or "").strip()
-    if not text:
-        raise ValidationError({"fiscal_year": [_("Give the fiscal year, e.g. fiscal_year=2024.")]})
-    if not text.isdigit() or not MIN_FISCAL_YEAR <= int(text) <= MAX_FISCAL_YEAR:
-        raise ValidationError(
-            {
-                "fiscal_year": [
-                    _("The fiscal year must be a year between %(min)s and %(max)s, e.g. 2024.")
-                    % {"min": MIN_FISCAL_YEAR, "max": MAX_FISCAL_YEAR}
-                ]
-            }
-        )
-    return int(text)
 
 
 def parse_month(value, *, fiscal_year: int) -> tuple[int, int]:

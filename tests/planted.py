@@ -140,7 +140,6 @@ def plant_every_encrypted_field() -> Planted:
         birth_date=p.date(HouseholdMember, "birth_date"),
         phone=p.text(HouseholdMember, "phone"),
         relationship="self",
-        is_central=True,
     )
     casework_services.plan_create(
         case=case,

@@ -53,7 +53,14 @@ def notification_badge(context):
         "show": True,
         "unread": selectors.unread_count(user=user),
         "current": url_name if namespace == "referrals" else "",
+        "sees_metrics": selectors.can_view_metrics(user),
     }
+
+
+@register.filter
+def percent(rate) -> str:
+    """0.5 → "50.0%"; no rate (nothing answered yet) → "—"."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 @register.inclusion_tag("referrals/partials/case_panel.html", takes_context=True)

@@ -175,7 +175,6 @@ def test_detail_decrypts_personal_data_and_lists_members(api, case, caseworker):
         name="架空 太郎",
         name_kana="カクウ タロウ",
         relationship="self",
-        is_central=True,
         birth_date=datetime.date(1970, 1, 2),
     )
 

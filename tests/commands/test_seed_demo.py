@@ -53,7 +53,7 @@ def test_demo_logins_are_printed_and_work(demo):
 def test_seed_demo_creates_the_households_asked_for(demo):
     assert Case.objects.count() == HOUSEHOLDS
     assert not Case.objects.annotate(n=Count("members")).filter(n=0).exists()
-    assert HouseholdMember.objects.filter(is_central=True).count() == HOUSEHOLDS
+    assert HouseholdMember.objects.filter(relationship="self").count() == HOUSEHOLDS
 
 
 def test_demo_activities_include_work_with_partner_agencies(demo):

@@ -1,13 +1,16 @@
+import datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from network.fiscal import TOKYO
 from network.models import Role
 from network.roles import role_permissions_sync
 from network.services import staff_groups_sync
 from referrals import services
+from referrals.models import Referral
 from tests import factories
 
 
@@ -90,3 +93,29 @@ def api_for():
         return client
 
     return make
+
+
+def at(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=TOKYO)
+
+
+@pytest.fixture
+def known_referrals(case, caseworker, other_area, south_coordinator):
+    """FY2025: to the south area, accepted after 1 business day; to the east area, declined after 4
+    (Golden Week), one day past its due date."""
+    east = factories.make_area("east", "東部エリア")
+    east_coordinator = factories.make_staff("co_east", role="coordinator", area=east)
+    first = services.referral_request(
+        case=case, requested_by=caseworker, kind="collaboration", to_area=other_area, reason="a"
+    )
+    services.referral_accept(referral=first, accepted_by=south_coordinator)
+    second = services.referral_request(
+        case=case, requested_by=caseworker, kind="collaboration", to_area=east, reason="b"
+    )
+    services.referral_decline(referral=second, declined_by=east_coordinator, reason="no")
+    for referral, answered in ((first, datetime.date(2025, 5, 1)), (second, datetime.date(2025, 5, 8))):
+        Referral.objects.filter(pk=referral.pk).update(
+            requested_at=at(datetime.date(2025, 4, 30)),
+            due_by=datetime.date(2025, 5, 7),
+            decided_at=at(answered),
+        )

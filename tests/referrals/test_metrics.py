@@ -2,38 +2,10 @@
 
 import datetime
 
-from network.fiscal import TOKYO
-from referrals import selectors, services
-from referrals.models import Referral
-from tests import factories
+from referrals import selectors
 
 
-def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=TOKYO)
-
-
-def test_metrics_of_a_fiscal_year(case, caseworker, other_area, south_coordinator):
-    east = factories.make_area("east")
-    east_coordinator = factories.make_staff("co_east", role="coordinator", area=east)
-    first = services.referral_request(
-        case=case, requested_by=caseworker, kind="collaboration", to_area=other_area, reason="a"
-    )
-    services.referral_accept(referral=first, accepted_by=south_coordinator)
-    second = services.referral_request(
-        case=case, requested_by=caseworker, kind="collaboration", to_area=east, reason="b"
-    )
-    services.referral_decline(referral=second, declined_by=east_coordinator, reason="no")
-    # requested Wed 30 April 2025, due 7 May (Golden Week); answered 1 May and 8 May
-    Referral.objects.filter(pk=first.pk).update(
-        requested_at=at(datetime.date(2025, 4, 30)),
-        due_by=datetime.date(2025, 5, 7),
-        decided_at=at(datetime.date(2025, 5, 1)),
-    )
-    Referral.objects.filter(pk=second.pk).update(
-        requested_at=at(datetime.date(2025, 4, 30)),
-        due_by=datetime.date(2025, 5, 7),
-        decided_at=at(datetime.date(2025, 5, 8)),
-    )
+def test_metrics_of_a_fiscal_year(known_referrals):
     metrics = selectors.referral_metrics(fiscal_year=2025)
     assert metrics["total"] == 2 and metrics["answered"] == 2
     assert metrics["acceptance_rate"] == 0.5

@@ -101,6 +101,13 @@ class World:
         consent = services.consent_give(
             case=case, given_by=user, agencies=[factories.make_agency()], given_on=datetime.date.today()
         )
+        member = services.member_add(
+            case=case,
+            added_by=user,
+            name=f"秘匿{label}花子",
+            name_kana=f"ヒトク{label}ハナコ",
+            relationship="self",
+        )
         case.objects = {
             "case_id": case.pk,
             "activity_id": activity.pk,
@@ -108,8 +115,9 @@ class World:
             "registration_id": _registration(case, user).pk,
             "grant_id": case.access_grants.get(basis="consent", source_id=consent.pk).pk,
             "referral_id": self._referral(case, user, label).pk,
+            "member_id": member.pk,
         }
-        case.secrets = [f"秘匿{label}世帯", f"ヒトク{label}", f"秘匿{label}メモ"]
+        case.secrets = [f"秘匿{label}世帯", f"ヒトク{label}", f"秘匿{label}メモ", f"秘匿{label}花子"]
         return case
 
     def _referral(self, case, user, label):

@@ -475,7 +475,6 @@ class DemoBuilder:
             relationship=Relationship.SELF,
             phone=case.phone if rng.random() < 0.5 else "",
             issues=[case.main_issue],
-            is_central=True,
         )
         others = rng.choice((0, 1, 1, 2, 2, 3))
         for relationship in rng.sample(relatives, k=min(others, len(relatives))):

@@ -6,27 +6,6 @@ from django.core.exceptions import ValidationError
 from casework import encryption, services
 
 
-def test_only_one_member_is_at_the_centre(case, caseworker):
-    first = services.member_add(
-        case=case,
-        added_by=caseworker,
-        name="架空 一",
-        name_kana="カクウ ハジメ",
-        relationship="parent",
-        is_central=True,
-    )
-    second = services.member_add(
-        case=case,
-        added_by=caseworker,
-        name="架空 二",
-        name_kana="カクウ ジロウ",
-        relationship="child",
-        is_central=True,
-    )
-    first.refresh_from_db()
-    assert second.is_central and not first.is_central
-
-
 def test_member_blind_indexes_are_set(case, caseworker):
     member = services.member_add(
         case=case,

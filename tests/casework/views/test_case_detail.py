@@ -27,7 +27,6 @@ def test_page_shows_the_case(cw_client, caseworker, case, agency):
         name="架空 一郎",
         name_kana="かくう いちろう",
         relationship="self",
-        is_central=True,
         birth_date=datetime.date(1960, 5, 1),
     )
     factories.log_activity(case, by=caseworker, agencies=[agency], note="自宅を訪問した")
@@ -99,15 +98,14 @@ def test_member_add_creates_a_member(cw_client, case):
             "member-name_kana": "カクウ ハナ",
             "member-birth_date": "2010-04-01",
             "member-sex": "female",
-            "member-relationship": "child",
+            "member-relationship": "self",
             "member-phone": "",
-            "member-is_central": "on",
         },
     )
     assert response.status_code == 302
     assert response.url.endswith("#members")
     member = HouseholdMember.objects.get(case=case)
-    assert (member.name, member.birth_date, member.is_central) == ("架空 花", datetime.date(2010, 4, 1), True)
+    assert (member.name, member.birth_date, member.is_focus) == ("架空 花", datetime.date(2010, 4, 1), True)
 
 
 def test_member_add_with_bad_input_rerenders_the_case_page(cw_client, case):

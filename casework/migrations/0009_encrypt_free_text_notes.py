@@ -14,7 +14,7 @@ def encrypt_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0006_list_and_report_indexes'),
+        ('casework', '0008_member_focus_constraint'),
     ]
 
     operations = [

@@ -1,0 +1,69 @@
+"""0007: the old is_central flag and the relationship are reconciled into one 本人 per case."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("casework", "0006_list_and_report_indexes")]
+AFTER = [("casework", "0007_member_focus_is_self")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
+    apps = _migrate(BEFORE)
+    try:
+        User = apps.get_model("network", "User")
+        Area = apps.get_model("network", "Area")
+        Case = apps.get_model("casework", "Case")
+        Member = apps.get_model("casework", "HouseholdMember")
+        user = User.objects.create(username="migrator")
+        area = Area.objects.create(code="mig", name="移行エリア")
+
+        def case(number):
+            return Case.objects.create(
+                number=number,
+                area=area,
+                opened_on=datetime.date(2024, 4, 1),
+                main_issue="8050",
+                household_name="x",
+                household_name_kana="x",
+                created_by=user,
+            )
+
+        def member(case, relationship, central=False):
+            return Member.objects.create(
+                case=case, name="x", name_kana="x", relationship=relationship, is_central=central
+            ).pk
+
+        contradicting = case("2024-0001")
+        old_self = member(contradicting, "self")
+        central_child = member(contradicting, "child", central=True)
+        two_selves = case("2024-0002")
+        first, second = member(two_selves, "self"), member(two_selves, "self")
+        consistent = case("2024-0003")
+        ok, spouse = member(consistent, "self", central=True), member(consistent, "spouse")
+
+        apps = _migrate(AFTER)
+        Member = apps.get_model("casework", "HouseholdMember")
+        AuditEvent = apps.get_model("casework", "AuditEvent")
+        relationship = dict(Member.objects.values_list("id", "relationship"))
+        assert relationship[central_child] == "self" and relationship[old_self] == "other"
+        assert relationship[first] == "self" and relationship[second] == "other"
+        assert relationship[ok] == "self" and relationship[spouse] == "spouse"
+        changes = {int(e.object_id): e.changes for e in AuditEvent.objects.filter(channel="migration")}
+        assert changes == {
+            central_child: {"relationship": ["child", "self"]},
+            old_self: {"relationship": ["self", "other"]},
+            second: {"relationship": ["self", "other"]},
+        }
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
