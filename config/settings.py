@@ -222,6 +222,7 @@ REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "config.api_auth.BearerTokenAuthentication",  # the same tokens as "Authorization: Bearer <token>"
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -230,7 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Declares 400/401/404 and their bodies on every operation (config/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     # ValidationError → 400, StateConflict → 409, DoesNotExist → 404 (API.md, Errors).
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -239,7 +241,11 @@ REST_FRAMEWORK = {
 SWAGGER_UI_DIST = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yorisoi API",
-    "DESCRIPTION": "Accompanied-support case management (伴走支援). See API.md for the contract.",
+    "DESCRIPTION": (
+        "Accompanied-support case management (伴走支援). See API.md for the contract.\n\n"
+        "Get a token with POST /api/v1/auth/token/, then send `Authorization: Token <token>` "
+        "(or `Authorization: Bearer <token>`) with every request."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and docs hold no data: anyone may read them, and a stale token or session is ignored.
