@@ -7,4 +7,4 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the audit receivers
+        from . import checks, signals  # noqa: F401 - registers the key checks, connects the audit receivers

@@ -8,6 +8,7 @@ configured at once (FIELD_ENCRYPTION_KEYS, newest first) so they can be rotated 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -21,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 PREFIX = "enc1"
 PLAIN_PREFIX = "plain:"  # only with FIELD_ENCRYPTION_DISABLED (benchmark baseline)
@@ -37,25 +39,114 @@ class KeyRing:
     keys: dict[str, AESGCM]
 
 
-def parse_keys(spec: str) -> KeyRing:
-    keys: dict[str, AESGCM] = {}
-    active = None
-    for item in (part.strip() for part in spec.split(",")):
+KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+KEY_BYTES = 32
+# base64url as documented; the standard alphabet (+ /) is accepted too, with or without padding.
+_BASE64 = re.compile(r"[A-Za-z0-9_+/-]+={0,2}")
+MIN_BLIND_INDEX_KEY_CHARS = 32
+
+
+def _expected_keys() -> str:
+    return _("keyid:base64url(32 bytes), comma-separated, newest first")
+
+
+def _decode_key(encoded: str) -> bytes | None:
+    """The key's bytes, or None when the text is not base64 (the caller says so without echoing it)."""
+    if not _BASE64.fullmatch(encoded):
+        return None
+    unpadded = encoded.rstrip("=").replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
+    except binascii.Error:
+        return None
+
+
+def key_spec_errors(spec: str) -> list[str]:
+    """What is wrong with a FIELD_ENCRYPTION_KEYS value, one message per problem (empty if nothing).
+
+    The messages name the variable, the entry and the expected form, never the key material: an entry
+    without a valid key id is named by its position only, since it may be a bare key.
+    """
+    errors: list[str] = []
+    seen: set[str] = set()
+    entries = [part.strip() for part in spec.split(",")]
+    if not any(entries):
+        return [_("FIELD_ENCRYPTION_KEYS is empty; expected %(expected)s.") % {"expected": _expected_keys()}]
+    for position, item in enumerate(entries, start=1):
         if not item:
-            continue
+            continue  # a stray comma is harmless
         key_id, sep, encoded = item.partition(":")
-        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id):
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS entries look like 'keyid:base64key'")
-        raw = base64.urlsafe_b64decode(encoded)
-        if len(raw) != 32:
-            raise ImproperlyConfigured(f"encryption key {key_id!r} must be 32 bytes (base64url-encoded)")
-        if key_id in keys:
-            raise ImproperlyConfigured(f"encryption key id {key_id!r} appears twice")
-        keys[key_id] = AESGCM(raw)
-        active = active or key_id
-    if active is None:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
-    return KeyRing(active_id=active, keys=keys)
+        if not sep or not KEY_ID.fullmatch(key_id):
+            errors.append(
+                _(
+                    "FIELD_ENCRYPTION_KEYS entry %(position)s does not start with a key id (1-16 letters, "
+                    "digits, - or _) and a colon; expected %(expected)s."
+                )
+                % {"position": position, "expected": _expected_keys()}
+            )
+            continue
+        raw = _decode_key(encoded)
+        if raw is None:
+            errors.append(
+                _("FIELD_ENCRYPTION_KEYS key %(key_id)s is not valid base64url; expected %(expected)s.")
+                % {"key_id": key_id, "expected": _expected_keys()}
+            )
+        elif len(raw) != KEY_BYTES:
+            errors.append(
+                _(
+                    "FIELD_ENCRYPTION_KEYS key %(key_id)s is %(length)s bytes long, not 32; "
+                    "expected %(expected)s."
+                )
+                % {"key_id": key_id, "length": len(raw), "expected": _expected_keys()}
+            )
+        if key_id in seen:
+            errors.append(
+                _("FIELD_ENCRYPTION_KEYS names key id %(key_id)s more than once; give each key its own id.")
+                % {"key_id": key_id}
+            )
+        seen.add(key_id)
+    return errors
+
+
+def blind_index_key_errors(value: str) -> list[str]:
+    """What is wrong with a BLIND_INDEX_KEY value (empty if nothing); never echoes the key."""
+    expected = _("a random string of at least %(min)s characters, e.g. from secrets.token_urlsafe(32)") % {
+        "min": MIN_BLIND_INDEX_KEY_CHARS
+    }
+    if not value.strip():
+        return [_("BLIND_INDEX_KEY is empty; expected %(expected)s.") % {"expected": expected}]
+    if value != value.strip():
+        return [
+            _("BLIND_INDEX_KEY begins or ends with white space (a copying mistake?); expected %(expected)s.")
+            % {"expected": expected}
+        ]
+    if value.startswith("change-me"):
+        return [
+            _("BLIND_INDEX_KEY is still the placeholder from .env.example; expected %(expected)s.")
+            % {"expected": expected}
+        ]
+    if len(value) < MIN_BLIND_INDEX_KEY_CHARS:
+        return [
+            _("BLIND_INDEX_KEY is %(length)s characters long, too short; expected %(expected)s.")
+            % {"length": len(value), "expected": expected}
+        ]
+    return []
+
+
+def parse_keys(spec: str) -> KeyRing:
+    """The key ring of a FIELD_ENCRYPTION_KEYS value; the first key encrypts, all decrypt.
+
+    A bad value is also a system check error at start (casework/checks.py); this raises for callers that
+    skipped the checks.
+    """
+    errors = key_spec_errors(spec)
+    if errors:
+        raise ImproperlyConfigured(" ".join(errors))
+    keys: dict[str, AESGCM] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        key_id, _sep, encoded = item.partition(":")
+        keys[key_id] = AESGCM(_decode_key(encoded))
+    return KeyRing(active_id=next(iter(keys)), keys=keys)
 
 
 @lru_cache(maxsize=4)

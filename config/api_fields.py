@@ -49,8 +49,29 @@ class AwareDateTimeField(serializers.DateTimeField):
         return value.astimezone(TOKYO).isoformat()
 
 
+class FlatListField(serializers.ListField):
+    """A list whose bad items are reported as one flat list of messages, ``{"field": ["Item 3: ..."]}``.
+
+    DRF's ListField answers ``{"field": {"2": ["..."]}}``; API.md (and the ValidationError schema
+    component) promise ``{"field": ["message", ...]}``.
+    """
+
+    default_error_messages = {"item": _("Item %(number)s: %(message)s")}
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            messages = [
+                self.error_messages["item"] % {"number": index + 1, "message": message}
+                for index, detail in error.detail.items()
+                for message in (detail if isinstance(detail, list) else [detail])
+            ]
+            raise serializers.ValidationError(messages) from None
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
-class CodeListField(serializers.ListField):
+class CodeListField(FlatListField):
     """A list of master-data codes in, the matching objects out (in the order given, duplicates dropped).
 
     ``queryset`` is a callable taking the serializer context, so the choice can depend on the request.
@@ -109,7 +130,7 @@ class CodeField(serializers.Field):
         return getattr(value, self.code_field)
 
 
-class ChoiceListField(serializers.ListField):
+class ChoiceListField(FlatListField):
     """A list of choice values (e.g. issue tags) with one flat message for unknown ones.
 
     DRF's ``ListField(child=ChoiceField)`` answers ``{"issues": {"2": [...]}}``; API.md promises

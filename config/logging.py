@@ -14,7 +14,17 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 
 
 class JsonFormatter(logging.Formatter):
-    SAFE_EXTRAS = ("route", "method", "status", "duration_ms", "user_id", "task", "task_id")
+    SAFE_EXTRAS = (
+        "route",
+        "method",
+        "status",
+        "duration_ms",
+        "user_id",
+        "task",
+        "task_id",
+        "dependency",  # readiness: what is down, and the exception's type (config/health.py)
+        "error_type",
+    )
 
     def format(self, record: logging.LogRecord) -> str:
         line = {

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
     "axes",
@@ -222,6 +223,8 @@ REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "network.authentication.SecondFactorTokenAuthentication",
+        # The same tokens as "Authorization: Bearer <token>", under the same second-factor rule.
+        "config.api_auth.BearerTokenAuthentication",
         # The web UI's session, only after its TOTP step where one is required (API.md).
         "network.authentication.SecondFactorSessionAuthentication",
     ],
@@ -231,7 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Declares 400/401/404 and their bodies on every operation (config/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     # ValidationError → 400, StateConflict → 409, DoesNotExist → 404 (API.md, Errors).
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -239,10 +243,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yorisoi API",
-    "DESCRIPTION": "Accompanied-support case management (伴走支援). See API.md for the contract.",
+    "DESCRIPTION": (
+        "Accompanied-support case management (伴走支援). See API.md for the contract.\n\n"
+        "Get a token with POST /api/v1/auth/token/, then send `Authorization: Token <token>` "
+        "(or `Authorization: Bearer <token>`) with every request."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and docs hold no data: anyone may read them, and a stale token or session is ignored.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no third-party script beside the API.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" or "kind"; name each enum after its choices, not the field.
     "ENUM_NAME_OVERRIDES": {
@@ -308,8 +321,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     },
-    # Swagger UI (API docs) loads inline bootstrap code; it is exempt.
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs/"],
 }
 
 if not DEBUG:

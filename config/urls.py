@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from casework.forms import LoginForm
 from config import health
+from config.api_docs import api_docs
 from network import views as network_views
 
 urlpatterns = [
@@ -27,7 +28,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/docs/", api_docs, name="api-docs"),
 ]
 
 # JSON under /api/, the usual pages elsewhere (config/handlers.py).

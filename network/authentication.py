@@ -1,9 +1,7 @@
 """How the API knows who is calling: a token, or the web UI's own session, under the same second-factor
 rule as the pages (API.md, Authentication). A password alone never reaches a case through the API."""
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -33,18 +31,3 @@ class SecondFactorSessionAuthentication(SessionAuthentication):
         if not session_passed_second_factor(user=user):
             return None
         return result
-
-
-class SecondFactorSessionScheme(OpenApiAuthenticationExtension):
-    """The session as the schema states it (DRF's own scheme does not match subclasses)."""
-
-    target_class = SecondFactorSessionAuthentication
-    name = "cookieAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": settings.SESSION_COOKIE_NAME,
-            "description": "The web UI's session; for TOTP roles and enrolled users, after the TOTP step.",
-        }

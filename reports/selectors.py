@@ -83,14 +83,16 @@ def centres_for_entry(*, user) -> QuerySet[Agency]:
 # --- input -----------------------------------------------------------------------------------------
 
 
-def parse_month(value, *, fiscal_year: int) -> tuple[int, int]:
-    """`2024-10` → (2024, 10); it must be a month of the fiscal year."""
+def parse_month(value, *, fiscal_year: int | None = None) -> tuple[int, int]:
+    """`2024-10` → (2024, 10); it must be a month of the fiscal year (if given, else of one we report on)."""
     text = str(value or "").strip()
     try:
         day = datetime.datetime.strptime(text, "%Y-%m").date()
     except ValueError:
         raise ValidationError({"month": [_("Give the month as YYYY-MM, e.g. 2024-10.")]}) from None
-    if fiscal_year_of_date(day) != fiscal_year:
+    if fiscal_year is None:
+        parse_fiscal_year(fiscal_year_of_date(day))
+    elif fiscal_year_of_date(day) != fiscal_year:
         raise ValidationError(
             {
                 "month": [

@@ -226,18 +226,20 @@ def finalise(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only managers may finalise a month."))
     raw = request.POST.get("month", "")
     try:
-        day_year, day_month = (int(p) for p in raw.split("-"))
-        fiscal_year = fiscal_year_of_date(selectors.month_end(day_year, day_month))
-        year, month = selectors.parse_month(raw, fiscal_year=fiscal_year)
-        services.monthly_snapshot_finalise(year=year, month=month, finalised_by=request.user)
-        messages.success(request, _("%(month)s has been finalised.") % {"month": raw})
-    except (ValueError, TypeError):
-        messages.error(request, _("Give the month as YYYY-MM, e.g. 2024-10."))
-        fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
+        year, month = selectors.parse_month(raw)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except StateConflict as error:
+        fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
+        return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
+    fiscal_year = fiscal_year_of_date(selectors.month_end(year, month))
+    try:
+        services.monthly_snapshot_finalise(year=year, month=month, finalised_by=request.user)
+    except ValidationError as error:  # the month has not ended yet
+        messages.error(request, " ".join(error.messages))
+    except StateConflict as error:  # already finalised
         messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(month)s has been finalised.") % {"month": raw.strip()})
     return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
 
 

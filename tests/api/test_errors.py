@@ -26,6 +26,26 @@ def test_an_error_without_a_field_goes_under_non_field_errors():
     assert validation_error_data(error) == {"non_field_errors": ["These fields cannot be edited here: area"]}
 
 
+def test_a_bad_item_in_a_list_is_a_flat_message_naming_its_position(api, case, agency):
+    response = api.post(
+        f"/api/v1/cases/{case.pk}/consents/",
+        {"agencies": [agency.code, ""], "given_on": "2025-04-01"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    (message,) = response.json()["agencies"]  # a list of strings, not {"1": [...]}
+    assert message.startswith("Item 2: ")
+
+
+def test_a_list_of_non_strings_for_choices_is_a_flat_message(api, case):
+    response = api.patch(f"/api/v1/cases/{case.pk}/", {"issues": ["8050", 7]}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert all(isinstance(m, str) for m in response.json()["issues"])
+    assert response.json()["issues"][0].startswith("Item 2: ")
+
+
 # --- answers from outside the views: unmatched URLs, uncaught errors, lockout -----------------------------
 
 

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from config.health import safe_reason
 from config.logging import JsonFormatter
 
 NAME, KANA, NOTE = "架空ろぐ世帯", "カクウログセタイ", "ろぐに出てはいけない経過メモ"
@@ -25,6 +26,46 @@ def test_readyz_names_redis_when_it_is_down(client, db, settings):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["down"] == ["redis"]
+
+
+def test_readyz_logs_why_redis_is_down_without_its_password(client, db, settings, caplog):
+    settings.REDIS_URL = "redis://:hunter2-redis-pw@127.0.0.1:6399/0"  # nothing listens there
+    with caplog.at_level(logging.WARNING, logger="config.health"):
+        assert client.get("/readyz").status_code == 503
+
+    (record,) = [r for r in caplog.records if r.name == "config.health"]
+    assert record.levelno == logging.WARNING
+    assert record.dependency == "redis" and record.error_type == "ConnectionError"
+    message = record.getMessage()
+    assert message.startswith("readiness: redis is down (ConnectionError: ")
+    assert "hunter2" not in message and "hunter2" not in JsonFormatter().format(record)
+
+
+def test_readyz_logs_nothing_when_all_is_up(client, db, settings, caplog):
+    settings.REDIS_URL = ""
+    with caplog.at_level(logging.DEBUG, logger="config.health"):
+        assert client.get("/readyz").status_code == 200
+    assert not [r for r in caplog.records if r.name == "config.health"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'connection to server at "db" failed: postgres://yorisoi:hunter2@db:5432/yorisoi refused',
+        "could not connect: host=db user=yorisoi password=hunter2 dbname=yorisoi",
+        "auth failed for redis://default:hunter2@redis:6379/0",
+        "the driver echoed the configured password hunter2 somewhere",
+    ],
+)
+def test_the_logged_reason_never_holds_a_password(settings, text):
+    settings.REDIS_URL = "redis://:hunter2@redis:6379/0"  # a configured password is masked wherever it shows
+    reason = safe_reason(OSError(text + "\nsecond line hunter2"))
+    assert reason.startswith("OSError: ") and "hunter2" not in reason and "second line" not in reason
+
+
+def test_the_logged_reason_is_short():
+    reason = safe_reason(RuntimeError("x" * 5000))
+    assert reason.startswith("RuntimeError: ") and len(reason) < 250
 
 
 @pytest.mark.redis

@@ -121,6 +121,26 @@ def test_a_manager_finalises_a_month_from_the_page_and_a_coordinator_may_not(
     assert "2024-05" in again.content.decode()
 
 
+@pytest.mark.parametrize("month", ["2024-13", "May 2024", "2024-05-01", "", "1999-12"])
+def test_finalising_a_malformed_month_says_what_would_be_right(world, manager, web_client, month):
+    response = web_client(manager).post("/reports/finalise/", {"month": month}, follow=True)
+
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("YYYY-MM" in m or "2000" in m for m in shown), shown  # the format, or the years reported on
+    assert not MonthlySnapshot.objects.exists()
+
+
+def test_a_bug_while_finalising_is_not_reported_as_a_bad_month(world, manager, web_client, monkeypatch):
+    def broken(**kwargs):
+        raise ValueError("a bug in the service, not the user's month")
+
+    monkeypatch.setattr("reports.services.monthly_snapshot_finalise", broken)
+
+    with pytest.raises(ValueError, match="a bug in the service"):
+        web_client(manager).post("/reports/finalise/", {"month": "2024-05"})
+
+
 def test_managers_edit_targets_on_the_targets_page(world, manager, web_client):
     client = web_client(manager)
     page = client.get("/reports/targets/", {"fiscal_year": 2023})
