@@ -231,11 +231,11 @@ def _expired_idle(user) -> Client:
     return client
 
 
-def _token(user, *, enrolled: bool) -> Client:
+def _token(user, *, enrolled: bool, keyword: str = "Token") -> Client:
     if enrolled:
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     token = Token.objects.create(user=user)
-    return Client(headers={"Authorization": f"Token {token.key}"})
+    return Client(headers={"Authorization": f"{keyword} {token.key}"})
 
 
 def _staff(world, role, suffix):
@@ -261,6 +261,9 @@ ACTORS = {
     "password-only:caseworker:enrolled": Actor(None, "session", REFUSED, TWO_FACTOR_PAGE),
     # A token a TOTP role held before it had to enrol (or before it was given the role).
     **{f"token-unenrolled:{r}": Actor(None, "token", REFUSED) for r in ("coordinator", "manager", "auditor")},
+    # The same tokens sent as "Bearer": the same rules.
+    "bearer:coordinator": Actor("coordinator", "token", VERIFIED),
+    "bearer-unenrolled:coordinator": Actor(None, "token", REFUSED),
     "expired-absolute:coordinator": Actor(None, "session", REFUSED),
     "expired-idle:caseworker": Actor(None, "session", REFUSED),
     "anonymous": Actor(None, "none", REFUSED),
@@ -278,6 +281,10 @@ def _client_for(world, name: str) -> Client:
         return _password_only(_staff(world, role, f"pw_{state}"), enrolled=state == "enrolled")
     if kind == "token-unenrolled":
         return _token(_staff(world, role, "legacy_token"), enrolled=False)
+    if kind == "bearer":
+        return _token(world.users[role], enrolled=True, keyword="Bearer")
+    if kind == "bearer-unenrolled":
+        return _token(_staff(world, role, "legacy_bearer"), enrolled=False, keyword="Bearer")
     if kind == "expired-absolute":
         return _expired_absolute(_staff(world, role, "expired_abs"))
     if kind == "expired-idle":
