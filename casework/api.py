@@ -281,7 +281,12 @@ class CaseListQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=100,
-        help_text="Exact search: case number, household or member kana, or phone.",
+        help_text=(
+            "Search among the cases you may see: a case number (2025-0042) or its serial (0042, 42); "
+            "two or more characters of the household's or a member's name or kana (hiragana, katakana "
+            "and half-width kana alike; spaces and ・ ignored); a phone number in any notation "
+            "(hyphens, brackets, +81)."
+        ),
     )
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, allow_blank=True)
     area = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Area code.")

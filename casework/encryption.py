@@ -207,7 +207,15 @@ def normalise_kana(value: str) -> str:
 
 
 def normalise_phone(value: str) -> str:
-    return re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    """Digits only, in any notation: '(03) 1234-5678', '０３－１２３４－５６７８', '+81 3-1234-5678'.
+
+    The country code becomes the trunk prefix 0 ('+81 (0)3 …' too), as the number is dialled at home.
+    """
+    text = unicodedata.normalize("NFKC", value).strip()
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+81"):
+        digits = "0" + digits[2:].removeprefix("0")
+    return digits
 
 
 def blind_index(value: str, *, purpose: str) -> str:
@@ -216,6 +224,16 @@ def blind_index(value: str, *, purpose: str) -> str:
         return ""
     mac = hmac.new(settings.BLIND_INDEX_KEY.encode(), f"{purpose}\x00{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
+
+
+def keyed_token(value: str, *, purpose: str) -> int:
+    """A search token: the first 64 bits of the keyed hash, as a signed integer (a bigint column).
+
+    For n-gram tokens, where a rare collision only adds a candidate that the search's check drops; exact
+    blind indexes keep the full digest.
+    """
+    mac = hmac.digest(settings.BLIND_INDEX_KEY.encode(), f"{purpose}\x00{value}".encode(), "sha256")
+    return int.from_bytes(mac[:8], "big", signed=True)
 
 
 def kana_index(value: str) -> str:

@@ -166,7 +166,7 @@ class CaseFilterForm(UIForm):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Case number, kana or phone"),
+                "placeholder": _("Case number, name, kana or phone"),
                 "autocomplete": "off",
                 "enterkeyhint": "search",
             }

@@ -288,6 +288,22 @@ class HouseholdMember(models.Model):
         return [IssueTag(tag).label for tag in self.issues or [] if tag in IssueTag.values]
 
 
+class CaseSearchToken(models.Model):
+    """A keyed token of a name or kana on the case (DESIGN §3, "Search over encrypted data").
+
+    `token` is a truncated HMAC (BLIND_INDEX_KEY) of one normalised character bigram of the household's or a
+    member's name or kana (casework.search); never the text, never an unkeyed hash. One row per distinct
+    bigram per case: the primary key (token, case) is also the lookup index.
+    """
+
+    pk = models.CompositePrimaryKey("token", "case")
+    token = models.BigIntegerField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.token}"
+
+
 class SupportPlan(models.Model):
     """プランシート: goals, each agency's role, and the next review date."""
 

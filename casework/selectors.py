@@ -12,7 +12,7 @@ from network.groups import agency_group_name, area_group_name
 from network.models import Agency, Area, Membership, Role
 from network.selectors import TEAM_ROLES, area_team_ids
 
-from . import encryption
+from . import encryption, search
 from .models import (
     AccessBasis,
     Activity,
@@ -26,6 +26,7 @@ from .models import (
     PlanRole,
     SupportPlan,
 )
+from .search import SearchQuery
 
 
 @dataclass(frozen=True)
@@ -109,21 +110,40 @@ def _apply_filters(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case
         cases = cases.filter(area__code=filters.area)
     if filters.issue:
         cases = cases.filter(id__in=CaseIssue.objects.filter(tag=filters.issue).values("case_id"))
-    if filters.q:
-        cases = cases.filter(_search_condition(filters.q.strip()))
+    if filters.q.strip():
+        cases = _search(cases, SearchQuery.parse(filters.q))
     return cases
 
 
-def _search_condition(q: str) -> Q:
-    """Exact search: case number, or kana / phone through their blind indexes (never plaintext)."""
-    kana = encryption.kana_index(q)
-    phone = encryption.phone_index(q) if encryption.normalise_phone(q) else ""
-    condition = Q(number=q) | Q(kana_index=kana)
-    member_match = Q(kana_index=kana)
-    if phone:
-        condition |= Q(phone_index=phone)
-        member_match |= Q(phone_index=phone)
-    return condition | Q(id__in=HouseholdMember.objects.filter(member_match).values("case_id"))
+def _search(cases: QuerySet[Case], query: SearchQuery) -> QuerySet[Case]:
+    """`?q=` within `cases` (already permission-filtered): a case number or its serial, a phone number in any
+    notation (exact blind indexes), or part of a name or kana (keyed bigram tokens, casework.search).
+
+    A match on several bigrams is checked against the decrypted names of the candidates, which are only ever
+    cases the user may see; above search.VERIFY_LIMIT candidates the query is too broad to check.
+    """
+    exact = Q(pk__in=[])
+    if query.numbers:
+        exact |= Q(number__in=query.numbers)
+    if query.serial_suffix:
+        exact |= Q(number__endswith=query.serial_suffix)
+    if query.phone_index:
+        exact |= Q(phone_index=query.phone_index) | Q(
+            id__in=HouseholdMember.objects.filter(phone_index=query.phone_index).values("case_id")
+        )
+    if not query.tokens:
+        return cases.filter(exact)
+    by_name = Q(id__in=search.cases_with_all_tokens(query.tokens))
+    if query.needs_check:
+        candidates = list(
+            cases.filter(by_name)
+            .exclude(exact)
+            .order_by()
+            .values_list("id", flat=True)[: search.VERIFY_LIMIT + 1]
+        )
+        if len(candidates) <= search.VERIFY_LIMIT:
+            by_name = Q(id__in=sorted(search.verified_case_ids(candidates, query)))
+    return cases.filter(exact | by_name)
 
 
 def case_list_page_rows(cases: QuerySet[Case]) -> QuerySet[Case]:

@@ -17,7 +17,7 @@ from network.groups import agency_group, area_group
 from network.models import Agency, Area
 from network.selectors import areas_of
 
-from . import audit, encryption
+from . import audit, encryption, search
 from .models import (
     AccessBasis,
     Activity,
@@ -160,6 +160,7 @@ def case_open(
     _set_blind_indexes(case)
     case.full_clean(exclude=["number", "created_by", "lead_caseworker"])
     case.save()
+    search.case_search_tokens_refresh(case_id=case.pk)
     CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main_issue)) for t in tags)
     _record_status(case, from_status="", by=opened_by)
     audit.record(
@@ -172,6 +173,7 @@ def case_open(
     return case
 
 
+SEARCHED_CASE_FIELDS = {"household_name", "household_name_kana"}  # their bigrams are search tokens
 CASE_EDITABLE_FIELDS = {
     "household_name",
     "household_name_kana",
@@ -213,6 +215,8 @@ def case_update(
     _set_blind_indexes(case)
     case.full_clean(exclude=["created_by", "lead_caseworker"])
     case.save()
+    if changes.keys() & SEARCHED_CASE_FIELDS:
+        search.case_search_tokens_refresh(case_id=case.pk)
     diff = audit.changes_between(Case, before, changes)
     after_issues = (case.main_issue, sorted(case.issue_tags))
     if after_issues != before_issues:
@@ -347,6 +351,7 @@ def _save_member(member: HouseholdMember) -> HouseholdMember:
             member.save()
     except IntegrityError:
         raise _focus_taken_error() from None
+    search.case_search_tokens_refresh(case_id=member.case_id)  # names and kana → the case's search tokens
     return member
 
 

@@ -168,3 +168,24 @@ def test_number_of_queries_does_not_grow_with_the_rows(cw_client, caseworker, ar
     for _ in range(5):
         factories.make_case(by=caseworker, area=area, issues=("dv", "poverty"), main_issue="dv")
     assert count_queries() == few
+
+
+@pytest.mark.parametrize("query", ["やまだ", "ヤマダ", "山田", "はなこ", "花子"])
+def test_search_box_finds_part_of_a_name_or_kana(cw_client, caseworker, area, case, query):
+    wanted = factories.make_case(by=caseworker, area=area, name="山田 花子", kana="やまだ はなこ")
+    body = results(cw_client.get(URL, {"q": query}, **htmx_headers("case-results")))
+    assert wanted.number in body
+    assert "山田 花子" in body
+    assert case.number not in body
+
+
+def test_search_box_never_finds_part_of_another_areas_name(cw_client, case, other_case):
+    body = results(cw_client.get(URL, {"q": "はなこ"}))
+    assert other_case.number not in body
+    assert "全0件" in body
+
+
+def test_search_box_says_what_it_looks_for_when_nothing_matches(cw_client, case):
+    body = cw_client.get(URL, {"q": "存在しない名前"}).content.decode()
+    assert "氏名またはふりがなの一部（2文字以上）" in body
+    assert "ケース番号・氏名・ふりがな・電話番号" in body  # the search box's placeholder
