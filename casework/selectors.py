@@ -195,25 +195,52 @@ def activity_get(*, fetched_by, activity_id) -> Activity:
     )
 
 
-def possible_duplicates(
-    *, fetched_by, kana: str = "", phone: str = "", exclude_case_id=None
-) -> QuerySet[Case]:
-    """Visible cases whose household or a member matches by kana or phone (duplicate-household warning)."""
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """The duplicate-household warning at intake. `visible`: matching cases the user may see (shown with
+    their numbers, as links). `elsewhere`: a match exists in a case the user may not see; the warning says
+    only that, so the coordinator can route a referral, and nothing about that case."""
+
+    visible: list[Case]
+    elsewhere: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.visible) or self.elsewhere
+
+
+def _same_household(*, kana: str, phone: str) -> Q | None:
+    """Cases whose household or a member has this kana or phone (exact blind indexes), over all areas."""
     kana_idx = encryption.kana_index(kana) if kana else ""
     phone_idx = encryption.phone_index(phone) if encryption.normalise_phone(phone or "") else ""
-    condition = Q(pk__in=[])
-    member_condition = Q(pk__in=[])
-    if kana_idx:
-        condition |= Q(kana_index=kana_idx)
-        member_condition |= Q(kana_index=kana_idx)
-    if phone_idx:
-        condition |= Q(phone_index=phone_idx)
-        member_condition |= Q(phone_index=phone_idx)
     if not (kana_idx or phone_idx):
-        return Case.objects.none()
-    condition |= Q(id__in=HouseholdMember.objects.filter(member_condition).values("case_id"))
-    matches = case_list(fetched_by=fetched_by).filter(condition)
-    return matches.exclude(pk=exclude_case_id) if exclude_case_id else matches
+        return None
+    case_match = Q(pk__in=[])
+    member_match = Q(pk__in=[])
+    if kana_idx:
+        case_match |= Q(kana_index=kana_idx)
+        member_match |= Q(kana_index=kana_idx)
+    if phone_idx:
+        case_match |= Q(phone_index=phone_idx)
+        member_match |= Q(phone_index=phone_idx)
+    return case_match | Q(id__in=HouseholdMember.objects.filter(member_match).values("case_id"))
+
+
+def possible_duplicates(
+    *, fetched_by, kana: str = "", phone: str = "", exclude_case_id=None, limit: int = 10
+) -> DuplicateCheck:
+    """Households matching by kana or phone, across all areas: the visible ones (at most `limit`), and
+    whether any match lies in a case `fetched_by` may not see. Both are decided in the database."""
+    condition = _same_household(kana=kana, phone=phone)
+    if condition is None:
+        return DuplicateCheck(visible=[], elsewhere=False)
+    matches = Case.objects.filter(condition)
+    if exclude_case_id:
+        matches = matches.exclude(pk=exclude_case_id)
+    visible_ids = case_list(fetched_by=fetched_by).values("id")
+    return DuplicateCheck(
+        visible=list(matches.filter(id__in=visible_ids).only("pk", "number")[:limit]),
+        elsewhere=matches.exclude(id__in=visible_ids).exists(),
+    )
 
 
 # --- the case page's access-control panels ------------------------------------------------------------

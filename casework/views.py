@@ -148,20 +148,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @staff_login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
-    """相談受付. Before creating, warn about visible households with the same kana or phone."""
+    """相談受付. Before creating, warn about households with the same kana or phone: visible ones by number,
+    one in a case the user may not see only as "exists in another area" (selectors.possible_duplicates)."""
     form = CaseIntakeForm(request.POST if request.method == "POST" else None, user=request.user)
-    duplicates: list[dict] = []
+    duplicates = selectors.DuplicateCheck(visible=[], elsewhere=False)
     status = 200
     if request.method == "POST":
         status = FORM_ERROR
         if form.is_valid():
             if not form.cleaned_data["confirm_duplicate"]:
-                duplicates = list(
-                    selectors.possible_duplicates(
-                        fetched_by=request.user,
-                        kana=form.cleaned_data["household_name_kana"],
-                        phone=form.cleaned_data["phone"],
-                    ).values("pk", "number")[:DUPLICATES_SHOWN]
+                duplicates = selectors.possible_duplicates(
+                    fetched_by=request.user,
+                    kana=form.cleaned_data["household_name_kana"],
+                    phone=form.cleaned_data["phone"],
+                    limit=DUPLICATES_SHOWN,
                 )
             if duplicates:
                 status = 200  # not an error: the user is asked to confirm

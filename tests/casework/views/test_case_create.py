@@ -89,10 +89,49 @@ def test_confirming_creates_the_case_despite_the_warning(cw_client, case, intake
     assert Case.objects.count() == 2
 
 
-def test_a_duplicate_in_another_area_is_not_revealed(cw_client, other_case, intake):
+def test_a_duplicate_in_another_area_is_flagged_without_any_of_its_data(cw_client, other_case, intake):
     response = cw_client.post(URL, {**intake, "household_name_kana": "タク ハナコ"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert Case.objects.count() == 1  # nothing created until the user confirms
+    assert 'id="duplicate-elsewhere"' in body
+    assert "別のエリア" in body and "コーディネーター" in body
+    for secret in (other_case.number, other_case.household_name, "南部エリア", "03-9999-0000"):
+        assert secret not in body
+    assert reverse("casework:case_detail", args=[other_case.pk]) not in body
+    assert 'class="duplicate-list"' not in body  # no visible match: no list at all
+
+
+def test_a_duplicate_phone_in_another_area_is_flagged_too(cw_client, other_case, intake):
+    response = cw_client.post(URL, {**intake, "phone": "+81 3 9999 0000"})
+    body = response.content.decode()
+    assert 'id="duplicate-elsewhere"' in body
+    assert other_case.number not in body
+
+
+def test_visible_and_hidden_duplicates_are_reported_each_in_their_own_way(
+    cw_client, case, other_case, caseworker, intake
+):
+    from casework import services
+
+    services.case_update(case=case, updated_by=caseworker, phone="090-5555-0101")
+    response = cw_client.post(URL, {**intake, "household_name_kana": "タク ハナコ"})
+    body = response.content.decode()
+    assert case.number in body  # matched by phone, in the user's own area: shown as today
+    assert 'id="duplicate-elsewhere"' in body  # matched by kana in another area: only "exists"
+    assert other_case.number not in body
+
+
+def test_confirming_creates_the_case_despite_a_duplicate_elsewhere(cw_client, other_case, intake):
+    response = cw_client.post(
+        URL, {**intake, "household_name_kana": "タク ハナコ", "confirm_duplicate": "on"}
+    )
     assert response.status_code == 302
-    assert other_case.number not in response.content.decode()
+    assert Case.objects.count() == 2
+
+
+def test_no_duplicate_anywhere_opens_the_case_at_once(cw_client, other_case, intake):
+    assert cw_client.post(URL, intake).status_code == 302
 
 
 def test_missing_kana_rerenders_in_japanese_with_the_input_kept(cw_client, intake):
