@@ -1,6 +1,6 @@
 """`python -m bench [--scale 0.01] [--database-url URL] [--repeats N] [--rebuild] [--plans FILE]`
 
-Builds (or reuses) the synthetic dataset in its own database, runs the five measurements and prints one table
+Builds (or reuses) the synthetic dataset in its own database, runs the six measurements and prints one table
 of ratios against baselines measured in the same run. Exit status 0 whether or not goals are met: the figures
 are for docs/benchmarks.md, not a gate.
 """

@@ -2,9 +2,10 @@
 five fiscal years at --scale 1, with realistic sharing (consents, 支援会議, referrals, transfers).
 
 Loaded with COPY (psycopg's cursor.copy) with explicit ids; personal fields are encrypted for real with
-casework.encryption.encrypt and the column's "table.column" context, blind indexes computed with the same
-functions the services use. Activities (the bulk: 1M encrypted notes) are generated in worker processes while
-the main process streams them into COPY. Everything is invented (架空); phone numbers start with 000.
+casework.encryption.encrypt and the column's "table.column" context, blind indexes and search tokens computed
+with the same functions the services use. Activities (the bulk: 1M encrypted notes) are generated in worker
+processes while the main process streams them into COPY. Everything is invented (架空); phone numbers start
+with 000.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections
 
-from casework import encryption
+from casework import encryption, search
 from casework.models import (
     AccessBasis,
     ActivityKind,
@@ -40,7 +41,7 @@ from network.groups import agency_group_name, area_group_name
 from network.models import Agency, AgencyKind, Area, CommunityArea, Role
 from network.services import master_data_seed
 
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2  # 2: search tokens (casework_casesearchtoken)
 UTC = datetime.UTC
 
 FULL_CASES = 50_000
@@ -441,7 +442,7 @@ def _cases(params: Params, areas, agencies, groups, world: World, rng: random.Ra
 
     case_lines, issue_lines, member_lines, status_lines = [], [], [], []
     consent_lines, consent_agency_lines, meeting_lines, meeting_agency_lines = [], [], [], []
-    grant_lines, referral_lines = [], []
+    grant_lines, referral_lines, token_lines = [], [], []
     perms: set[tuple[int, int, int]] = set()  # (case, group, permission)
     ids = defaultdict(int)
 
@@ -548,12 +549,14 @@ def _cases(params: Params, areas, agencies, groups, world: World, rng: random.Ra
         )
         for tag in sorted(tags):
             issue_lines.append(_line(next_id("issue"), tag, tag == main, case_id))
+        search_texts = [f"{surname} {given}", kana]
         for m in range(rng.choice((1, 1, 2, 2, 3))):
             m_surname = surname if m == 0 or rng.random() < 0.8 else rng.choice(SURNAMES)[0]
             m_given, m_given_kana = rng.choice(GIVEN)
             m_kana = f"{surname_kana} {m_given_kana}"
             birth = datetime.date(rng.randint(1935, 2015), rng.randint(1, 12), rng.randint(1, 28))
             m_phone = phone if m == 0 else ""
+            search_texts += [f"{m_surname} {m_given}", m_kana]
             member_lines.append(
                 _line(
                     next_id("member"),
@@ -570,6 +573,7 @@ def _cases(params: Params, areas, agencies, groups, world: World, rng: random.Ra
                     case_id,
                 )
             )
+        token_lines.extend(_line(token, case_id) for token in search.tokens_for(search_texts))
         status_lines.append(_line(next_id("status"), "", CaseStatus.INTAKE, created_at, "", case_id, creator))
         if closed:
             status_lines.append(
@@ -729,6 +733,7 @@ def _cases(params: Params, areas, agencies, groups, world: World, rng: random.Ra
         ],
         member_lines,
     )
+    copy_lines("casework_casesearchtoken", ["token", "case_id"], token_lines)
     copy_lines(
         "casework_casestatuschange",
         ["id", "from_status", "to_status", "changed_at", "note", "case_id", "changed_by_id"],
@@ -819,6 +824,7 @@ def _cases(params: Params, areas, agencies, groups, world: World, rng: random.Ra
     return {
         "cases": n_cases,
         "members": len(member_lines),
+        "search_tokens": len(token_lines),
         "consents": len(consent_lines),
         "meetings": len(meeting_lines),
         "referrals": len(referral_lines),

@@ -1,4 +1,4 @@
-"""The five measurements, each a subject against a baseline measured in the same run, and the one table.
+"""The measurements, each a subject against a baseline measured in the same run, and the one table.
 
 1. report  — the full fiscal-year 延件数 report (all breakdowns) vs one hand-written SQL GROUP BY, same rows
 2. list    — a caseworker's first page of "my cases" (+ count) vs the same page unfiltered
@@ -6,6 +6,8 @@
 4. xlsx    — RSS growth during the export itself, 200,000 vs 20,000 activity rows (× scale), each in a
              fresh process
 5. crypto  — logging an activity with its encrypted note vs with encryption off
+6. search  — a caseworker's first page of "my cases" searched by part of a kana vs the same page unsearched;
+             with the size of the search tokens per case
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .env import bench_environ
 from .stats import Stats, interleaved, timed
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL = ("report", "list", "api", "xlsx", "crypto")
+ALL = ("report", "list", "api", "xlsx", "crypto", "search")
 CLIENTS = 8
 NOTE = (
     "本人宅を訪問し、生活状況と体調を確認した。母親より、息子が外出できない状態が続いていると相談があった。"
@@ -48,9 +50,9 @@ class Options:
 
     @classmethod
     def for_run(cls, *, smoke, repeats, seconds, only, plans, database_url, params) -> Options:
-        defaults = {"report": 9, "list": 41, "api": 3, "xlsx": 3, "crypto": 201}
+        defaults = {"report": 9, "list": 41, "api": 3, "xlsx": 3, "crypto": 201, "search": 41}
         if smoke:
-            defaults = {"report": 1, "list": 2, "api": 1, "xlsx": 1, "crypto": 2}
+            defaults = {"report": 1, "list": 2, "api": 1, "xlsx": 1, "crypto": 2, "search": 2}
         if repeats:
             defaults = dict.fromkeys(defaults, repeats)
         return cls(
@@ -464,12 +466,69 @@ def measure_crypto(options: Options) -> Result:
     )
 
 
+# --- 6. search by part of a kana, and the size of the search tokens ------------------------------------
+
+SEARCH_QUERY = "かはし"  # part of たかはし: three kana, two bigrams, so candidates are checked when few
+
+
+def _search_index_size() -> tuple[int, int, int, int]:
+    """(token rows, cases, table bytes, index bytes) of casework_casesearchtoken."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM casework_casesearchtoken), (SELECT count(*) FROM casework_case),"
+            " pg_table_size('casework_casesearchtoken'), pg_indexes_size('casework_casesearchtoken')"
+        )
+        return cursor.fetchone()
+
+
+def measure_search(options: Options) -> Result:
+    from casework import search
+    from casework.selectors import CaseFilters, case_list, case_list_page_rows
+
+    user = _caseworkers(1)[0]
+    query = CaseFilters(q=SEARCH_QUERY)
+
+    def subject():
+        return _first_page(case_list_page_rows(case_list(fetched_by=user, filters=query)))
+
+    def baseline():
+        return _first_page(case_list_page_rows(case_list(fetched_by=user)))
+
+    found, _rows = subject()
+    visible, _rows = baseline()
+    subject_t, baseline_t = interleaved(subject, baseline, repeats=options.repeats["search"])
+    s, b = Stats.of(_ms(subject_t)), Stats.of(_ms(baseline_t))
+    ratio = s.median / b.median
+    rows, cases, table_bytes, index_bytes = _search_index_size()
+    checked = "checked against the decrypted names" if found <= search.VERIFY_LIMIT else "token match only"
+    return Result(
+        6,
+        "search",
+        f"caseworker's first page of my cases + count, ?q={SEARCH_QUERY} ({found:,} of {visible:,} visible)",
+        "case_list(q) + case_list_page_rows",
+        "same page, no q",
+        "ms",
+        s,
+        b,
+        ratio,
+        "≤ 3× and p95 < 100 ms",
+        ratio <= 3 and s.p95 < 100,
+        [
+            f"p95 {s.p95:.1f} ms (baseline p95 {b.p95:.1f} ms); {checked}",
+            f"search tokens: {rows / cases:.1f} rows and {(table_bytes + index_bytes) / cases:,.0f} bytes "
+            f"per case (table {table_bytes / cases:,.0f} + indexes {index_bytes / cases:,.0f}); "
+            f"{rows:,} rows, {(table_bytes + index_bytes) / 2**20:,.1f} MiB in all",
+        ],
+    )
+
+
 MEASUREMENTS = {
     "report": measure_report,
     "list": measure_list,
     "api": measure_api,
     "xlsx": measure_xlsx,
     "crypto": measure_crypto,
+    "search": measure_search,
 }
 
 

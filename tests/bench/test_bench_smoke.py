@@ -48,4 +48,4 @@ def test_bench_smoke_run_prints_the_table():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| # | measurement |")
-    assert len(table) == 6  # header + five measurements (the separator row starts with "|-")
+    assert len(table) == 7  # header + six measurements (the separator row starts with "|-")
