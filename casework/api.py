@@ -12,10 +12,12 @@ from django.db.models import Q, QuerySet
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from config.api_fields import (
@@ -33,7 +35,7 @@ from network.groups import agency_group_name
 from network.models import Agency
 from network.selectors import active_agencies, areas_of
 
-from . import selectors, services
+from . import documents, selectors, services
 from .models import (
     AccessBasis,
     Activity,
@@ -43,6 +45,7 @@ from .models import (
     CaseStatus,
     ClosureReason,
     Consent,
+    ConsentDocument,
     ContactMethod,
     HouseholdMember,
     IssueTag,
@@ -741,6 +744,96 @@ class CaseConsentWithdrawApi(GenericAPIView):
         return Response(ConsentSerializer(consent).data)
 
 
+class ConsentDocumentSerializer(serializers.ModelSerializer):
+    """The scanned consent form's facts; the file itself is the GET of the same path."""
+
+    consent = serializers.PrimaryKeyRelatedField(read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = ConsentDocument
+        fields = ["consent", "filename", "content_type", "size", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+
+class ConsentDocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The scanned consent form: PDF, JPEG or PNG (checked by content), at most "
+        "CONSENT_DOCUMENT_MAX_BYTES (20 MB by default)."
+    )
+
+
+class DownloadRenderer(renderers.BaseRenderer):
+    """Lets a client ask for the file with any Accept header; error bodies stay JSON."""
+
+    media_type = "*/*"
+    format = "download"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data, "application/json", renderer_context)
+
+
+def _consent_document(case: Case, consent_id: int) -> ConsentDocument:
+    return selectors.consent_document_get(case=case, consent_id=consent_id)  # DoesNotExist → 404
+
+
+class ConsentDocumentApi(GenericAPIView):
+    """The scanned consent form of a consent: download (whoever may see the case; audited), attach or
+    replace (multipart, the area team), remove (the area team). Stored encrypted."""
+
+    serializer_class = ConsentDocumentSerializer
+    parser_classes = [MultiPartParser]
+    renderer_classes = [renderers.JSONRenderer, DownloadRenderer]
+
+    @extend_schema(
+        operation_id="cases_consents_document_download",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The decrypted file, streamed as an attachment; also image/jpeg or image/png.",
+            ),
+            404: NOT_FOUND,
+        },
+        tags=["sharing"],
+    )
+    def get(self, request, case_id: int, consent_id: int):
+        document = _consent_document(_visible_case(request, case_id), consent_id)
+        return documents.download_response(
+            services.consent_document_read(document=document, read_by=request.user), document
+        )
+
+    @extend_schema(
+        operation_id="cases_consents_document_upload",
+        request={"multipart/form-data": ConsentDocumentUploadSerializer},
+        responses={201: ConsentDocumentSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def post(self, request, case_id: int, consent_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        consent = case.consents.get(pk=consent_id)  # scoped to the case: another case's consent → 404
+        serializer = ConsentDocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.consent_document_attach(
+            consent=consent, uploaded_by=request.user, upload=serializer.validated_data["file"]
+        )
+        return Response(ConsentDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="cases_consents_document_delete",
+        request=None,
+        responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["sharing"],
+    )
+    def delete(self, request, case_id: int, consent_id: int):
+        case = _visible_case(request, case_id)
+        _require_sharing_manager(request, case)
+        document = _consent_document(case, consent_id)
+        services.consent_document_delete(document=document, deleted_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class CaseSupportMeetingListApi(GenericAPIView):
     """支援会議 registrations of the case (ended ones included); register one, sharing with its members."""
 
@@ -870,6 +963,11 @@ urlpatterns = [
         "cases/<int:case_id>/consents/<int:consent_id>/withdraw/",
         CaseConsentWithdrawApi.as_view(),
         name="api-case-consent-withdraw",
+    ),
+    path(
+        "cases/<int:case_id>/consents/<int:consent_id>/document/",
+        ConsentDocumentApi.as_view(),
+        name="api-case-consent-document",
     ),
     path(
         "cases/<int:case_id>/support-meetings/",

@@ -514,6 +514,24 @@ class ConsentForm(UIForm):
         return {"agencies": list(data["agencies"]), "given_on": data["given_on"], "scope": data["scope"]}
 
 
+class ConsentDocumentForm(UIForm):
+    """The scanned consent form; its type is checked by content in the service, not by this field."""
+
+    file = forms.FileField(
+        label=_("Scanned consent form"),
+        help_text=_("PDF, JPEG or PNG. Stored encrypted; replaces the form attached before."),
+        error_messages={"required": _("Choose the scanned consent form (PDF, JPEG or PNG) to attach.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "document")
+        super().__init__(*args, **kwargs)
+
+
+class ConsentDocumentDeleteForm(forms.Form):
+    file_id = forms.UUIDField(widget=forms.HiddenInput)
+
+
 class SupportMeetingForm(UIForm):
     """支援会議 (社会福祉法 §106-6): its members may share without consent, bound by confidentiality."""
 

@@ -467,6 +467,32 @@ class Consent(models.Model):
         return self.withdrawn_on is None
 
 
+class ConsentDocument(models.Model):
+    """The scanned consent form (同意書) of a consent, stored encrypted (casework/documents.py).
+
+    The file lives in the "consent_documents" storage under `storage_name`; `file_id` is bound into its
+    encryption, so a file copied under another row fails to open. The original name may be personal
+    (people name scans after the person): encrypted. Replacing the scan gives the row a new file.
+    """
+
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="document")
+    file_id = models.UUIDField(unique=True, editable=False)
+    storage_name = models.CharField(max_length=255, unique=True, editable=False)
+    key_id = models.CharField(max_length=16, editable=False)  # the key that sealed the stored file
+    filename = EncryptedCharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("consent document")
+        verbose_name_plural = _("consent documents")
+
+    def __str__(self) -> str:
+        return f"consent {self.consent_id} document"
+
+
 class SupportMeetingRegistration(models.Model):
     """支援会議 (Social Welfare Act §106-6): members may share without consent, under confidentiality."""
 
@@ -543,6 +569,9 @@ class AuditAction(models.TextChoices):
     ACTIVITY_VOID = "activity.void", _("活動の取消")
     CONSENT_GIVE = "consent.give", _("同意登録")
     CONSENT_WITHDRAW = "consent.withdraw", _("同意撤回")
+    DOCUMENT_UPLOAD = "document.upload", _("同意書の添付")
+    DOCUMENT_DOWNLOAD = "document.download", _("同意書のダウンロード")
+    DOCUMENT_DELETE = "document.delete", _("同意書の削除")
     MEETING_REGISTER = "meeting.register", _("支援会議登録")
     MEETING_END = "meeting.end", _("支援会議終了")
     SHARE_OVERRIDE = "share.override", _("例外共有")

@@ -5,6 +5,9 @@ point and a re-run picks up where it left off (values already under the active k
 UPDATE only applies if the stored value is still the one that was read, so a concurrent edit by the
 application (which always writes under the active key) is never overwritten with stale data.
 
+Consent documents (casework/documents.py) are files, not columns: rotate_documents re-encrypts each one
+into a new file and switches its row over (the same skip-if-current, never-overwrite-a-newer-write rules).
+
 Append-only tables (the audit log) are refused UPDATEs by a PostgreSQL trigger named `*_append_only`
 (casework migration 0004). Re-encrypting does not change what a row says, so for those tables the batch
 lifts the trigger inside its own transaction: ALTER TABLE is transactional and locks the table, so no
@@ -21,7 +24,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connections, router, transaction
 
-from . import encryption
+from . import documents, encryption
 from .fields import EncryptedMixin
 
 DEFAULT_BATCH_SIZE = 500
@@ -232,3 +235,54 @@ def encrypt_plaintext_column(schema_editor, *, table: str, column: str, pk_colum
                 [encryption.encrypt(value, context=context), pk],
             )
     return len(rows)
+
+
+@dataclass
+class DocumentResult:
+    scanned: int = 0  # documents not under the active key when read
+    rotated: int = 0
+    changed_meanwhile: int = 0  # replaced or removed by the application while we re-encrypted
+    failures: list[str] = field(default_factory=list)  # "consent document pk=…: reason"
+
+
+def rotate_documents(
+    *, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> DocumentResult:
+    """Re-encrypt consent documents sealed under an older key, one file at a time.
+
+    Each file is decrypted and re-encrypted in chunks into a NEW stored file; then the row is switched
+    to it in one UPDATE that applies only if the row still names the old file (a concurrent replacement
+    wins), and the old file is removed after commit. Any backend works: nothing is renamed or overwritten
+    in place. Resumable: rows already under the active key (the row's key_id) are skipped.
+    """
+    from .models import ConsentDocument
+    from .services import document_discard, document_store
+
+    ring = encryption.key_ring()
+    result = DocumentResult()
+    pending = ConsentDocument.objects.exclude(key_id=ring.active_id).order_by("pk")
+    for document in pending.iterator(chunk_size=100):
+        result.scanned += 1
+        if dry_run:
+            continue
+        storage = documents.document_storage()
+        try:
+            with storage.open(document.storage_name, "rb") as old:
+                plaintext = documents.IteratorReader(documents.open_chunks(old, file_id=document.file_id))
+                new_name, key_id = document_store(plaintext, file_id=document.file_id)
+        except (documents.DocumentError, OSError) as exc:
+            result.failures.append(f"consent document pk={document.pk}: {exc}")
+            continue
+        with transaction.atomic():
+            switched = ConsentDocument.objects.filter(
+                pk=document.pk, storage_name=document.storage_name
+            ).update(storage_name=new_name, key_id=key_id)
+            obsolete = document.storage_name if switched else new_name
+            transaction.on_commit(lambda name=obsolete: document_discard(name))
+        if switched:
+            result.rotated += 1
+        else:
+            result.changed_meanwhile += 1
+        if progress:
+            progress(result.rotated)
+    return result

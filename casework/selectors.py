@@ -22,6 +22,7 @@ from .models import (
     CaseGroupObjectPermission,
     CaseIssue,
     CaseStatusChange,
+    ConsentDocument,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -100,7 +101,20 @@ def case_sharing(*, case: Case) -> dict:
 
 def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
     """ "Who looked at this": reads and break-glass openings of the case, newest first."""
-    return case.audit_events.filter(action__in=["case.view", "case.export", "case.print", "break_glass"])
+    return case.audit_events.filter(
+        action__in=["case.view", "case.export", "case.print", "document.download", "break_glass"]
+    )
+
+
+def consent_document_get(*, case: Case, consent_id: int) -> ConsentDocument:
+    """The scanned form of one of `case`'s consents; DoesNotExist for another case's consent or none.
+
+    `case` comes from case_get(fetched_by=...), so whoever may see the case may read its consent forms:
+    its area team and the agencies it is shared with (DESIGN.md §3).
+    """
+    return ConsentDocument.objects.select_related("consent__case").get(
+        consent_id=consent_id, consent__case=case
+    )
 
 
 def _apply_filters(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:

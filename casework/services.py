@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +22,7 @@ from network.groups import agency_group, area_group
 from network.models import Agency, Area
 from network.selectors import areas_of
 
-from . import audit, encryption, search
+from . import audit, documents, encryption, search
 from .models import (
     AccessBasis,
     Activity,
@@ -32,6 +37,7 @@ from .models import (
     CaseStatusChange,
     ClosureReason,
     Consent,
+    ConsentDocument,
     HouseholdMember,
     IssueTag,
     PlanRole,
@@ -938,3 +944,165 @@ def staff_access_end(*, user, ended_by=None) -> int:
         actor=ended_by, action=AuditAction.STAFF_DEACTIVATE, obj=user, changes={"sessions_ended": ended}
     )
     return ended
+
+
+# --- consent documents: the scanned form, encrypted at rest (casework/documents.py) ------------------
+
+_CONTROL_CHARACTERS = dict.fromkeys(range(32))
+
+
+def _clean_filename(name: str) -> str:
+    """The uploaded name without any path or control characters, as the download will offer it."""
+    cleaned = PurePath(name.replace("\\", "/")).name.translate(_CONTROL_CHARACTERS).strip()
+    return cleaned[-255:] or "consent"
+
+
+def _too_large_error() -> ValidationError:
+    limit = settings.CONSENT_DOCUMENT_MAX_BYTES
+    return ValidationError(
+        {
+            "file": _(
+                "The file is larger than %(limit)s MB. Scan the consent form at a lower resolution or in "
+                "black and white and attach it again."
+            )
+            % {"limit": f"{limit / (1024 * 1024):g}"}
+        }
+    )
+
+
+def document_discard(name: str) -> None:
+    storage = documents.document_storage()
+    if storage.exists(name):
+        storage.delete(name)
+
+
+def document_store(source, *, file_id: uuid.UUID, max_bytes: int | None = None) -> tuple[str, str]:
+    """Encrypt `source` chunk by chunk straight into the document storage: (stored name, key id).
+
+    Shared by upload and key rotation. Nothing is left behind when it fails."""
+    key_id = encryption.key_ring().active_id
+    name = f"{file_id.hex}-{secrets.token_hex(4)}.ysd"
+    sealed = documents.IteratorReader(documents.seal_chunks(source, file_id=file_id, max_bytes=max_bytes))
+    try:
+        saved = documents.document_storage().save(name, File(sealed, name=name))
+    except BaseException:
+        document_discard(name)
+        raise
+    return saved, key_id
+
+
+def consent_document_attach(*, consent: Consent, uploaded_by, upload) -> ConsentDocument:
+    """Attach the scanned consent form (PDF, JPEG or PNG, checked by content), replacing any earlier one.
+
+    The file is encrypted into storage first, outside the transaction (it may take a while); the row and
+    its audit entry follow in one transaction, and the replaced file is removed once that has committed.
+    """
+    _require_case_team(consent.case, uploaded_by)
+    if upload is None:
+        raise ValidationError({"file": _("Choose the scanned consent form (PDF, JPEG or PNG) to attach.")})
+    max_bytes = settings.CONSENT_DOCUMENT_MAX_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise _too_large_error()
+    filename = _clean_filename(upload.name or "")
+    upload.seek(0)
+    head = upload.read(documents.SNIFF_BYTES)
+    try:
+        kind = documents.check_upload(head, filename)
+    except ValueError as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    upload.seek(0)
+    file_id = uuid.uuid4()
+    try:
+        stored_name, key_id = document_store(upload, file_id=file_id, max_bytes=max_bytes)
+    except documents.TooLarge:
+        raise _too_large_error() from None
+    try:
+        return _consent_document_save(
+            consent=consent,
+            uploaded_by=uploaded_by,
+            fields={
+                "file_id": file_id,
+                "storage_name": stored_name,
+                "key_id": key_id,
+                "filename": filename,
+                "content_type": kind.content_type,
+                "size": upload.size,
+                "uploaded_by": uploaded_by,
+                "uploaded_at": timezone.now(),
+            },
+        )
+    except BaseException:
+        document_discard(stored_name)
+        raise
+
+
+@transaction.atomic
+def _consent_document_save(*, consent: Consent, uploaded_by, fields: dict) -> ConsentDocument:
+    consent = Consent.objects.select_for_update().select_related("case").get(pk=consent.pk)
+    document = ConsentDocument.objects.filter(consent=consent).first()
+    replaced = document.storage_name if document else None
+    if document is None:
+        document = ConsentDocument(consent=consent)
+    for name, value in fields.items():
+        setattr(document, name, value)
+    document.save()
+    audit.record(
+        actor=uploaded_by,
+        action=AuditAction.DOCUMENT_UPLOAD,
+        case=consent.case,
+        obj=document,
+        changes={
+            "consent": [None, consent.pk],
+            "content_type": [None, document.content_type],
+            "size": [None, document.size],
+            "replaced": [None, replaced is not None],
+        },
+    )
+    if replaced:
+        transaction.on_commit(lambda: document_discard(replaced))
+    return document
+
+
+def consent_document_read(*, document: ConsentDocument, read_by) -> Iterator[bytes]:
+    """The decrypted document, chunk by chunk; the read is audited before the first byte leaves.
+
+    The stored file is opened here, so a missing file fails before a response starts. A chunk that fails
+    authentication raises documents.DocumentError mid-stream: the download stops short of its length.
+    """
+    stored = documents.document_storage().open(document.storage_name, "rb")
+    with transaction.atomic():
+        audit.record(
+            actor=read_by,
+            action=AuditAction.DOCUMENT_DOWNLOAD,
+            case=document.consent.case,
+            obj=document,
+            changes={"consent": [None, document.consent_id]},
+        )
+    return _closing_chunks(stored, file_id=document.file_id)
+
+
+def _closing_chunks(stored, *, file_id: uuid.UUID) -> Iterator[bytes]:
+    with stored:
+        yield from documents.open_chunks(stored, file_id=file_id)
+
+
+@transaction.atomic
+def consent_document_delete(
+    *, document: ConsentDocument, deleted_by, expected_file_id: uuid.UUID | None = None
+) -> None:
+    """Remove the scan; `expected_file_id` guards against deleting one attached since the page was shown."""
+    document = ConsentDocument.objects.select_for_update().select_related("consent__case").get(pk=document.pk)
+    case = document.consent.case
+    _require_case_team(case, deleted_by)
+    if expected_file_id is not None and document.file_id != expected_file_id:
+        raise StateConflict(_("The consent form was replaced meanwhile; reload the page and try again."))
+    stored_name = document.storage_name
+    audit.record(
+        actor=deleted_by,
+        action=AuditAction.DOCUMENT_DELETE,
+        case=case,
+        obj=document,
+        changes={"consent": [document.consent_id, None], "content_type": [document.content_type, None]},
+    )
+    document.delete()
+    transaction.on_commit(lambda: document_discard(stored_name))

@@ -21,6 +21,14 @@ urlpatterns = [
     path(
         "<int:case_id>/consents/<int:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"
     ),
+    path(
+        "<int:case_id>/consents/<int:consent_id>/document/", views.consent_document, name="consent_document"
+    ),
+    path(
+        "<int:case_id>/consents/<int:consent_id>/document/delete/",
+        views.consent_document_delete,
+        name="consent_document_delete",
+    ),
     path("<int:case_id>/meetings/", views.meeting_register, name="meeting_register"),
     path("<int:case_id>/meetings/<int:registration_id>/end/", views.meeting_end, name="meeting_end"),
     path("<int:case_id>/shares/", views.share_override, name="share_override"),

@@ -30,11 +30,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import selectors, services
+from . import documents, selectors, services
 from .forms import (
     BreakGlassForm,
     CaseFilterForm,
     CaseIntakeForm,
+    ConsentDocumentDeleteForm,
+    ConsentDocumentForm,
     ConsentForm,
     LeadCaseworkerForm,
     MemberForm,
@@ -48,7 +50,15 @@ from .forms import (
     apply_service_errors,
     plan_role_formset,
 )
-from .models import Activity, AuditAction, Case, CaseAccessGrant, Consent, SupportMeetingRegistration
+from .models import (
+    Activity,
+    AuditAction,
+    Case,
+    CaseAccessGrant,
+    Consent,
+    ConsentDocument,
+    SupportMeetingRegistration,
+)
 
 TIMELINE_LIMIT = 100  # newest activities shown on the case page
 DUPLICATES_SHOWN = 20
@@ -211,9 +221,16 @@ def _access_control_context(request: HttpRequest, case: Case, forms: dict) -> di
     context: dict = {"can_manage_sharing": selectors.can_manage_sharing(user=request.user, case=case)}
     if context["can_manage_sharing"]:
         sharing = selectors.case_sharing(case=case)
+        consents = list(sharing["consents"].select_related("document"))
+        for consent in consents:  # one upload form per consent card, each with its own element ids
+            consent.document_form = (
+                forms["document_form"]
+                if forms.get("document_form_consent") == consent.pk
+                else ConsentDocumentForm(auto_id=f"id_consent{consent.pk}_%s")
+            )
         can_override = request.user.has_perm("casework.share_without_basis")
         context |= {
-            "consents": sharing["consents"],
+            "consents": consents,
             "meetings": sharing["meetings"],
             "grant_rows": selectors.case_active_grants(case=case),
             "consent_form": forms.get("consent_form") or ConsentForm(),
@@ -495,6 +512,66 @@ def consent_withdraw(request: HttpRequest, case_id: int, consent_id: int) -> Htt
     else:
         messages.success(request, _("The consent was withdrawn."))
     return redirect(_case_url(case, "sharing"))
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def consent_document(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+    """GET: download the scanned consent form (whoever may see the case; audited). POST: attach or replace
+    it (the area team)."""
+    case = _case_or_404(request, case_id)
+    if request.method == "GET":
+        if consent_id > MAX_ID:
+            raise Http404
+        try:
+            document = selectors.consent_document_get(case=case, consent_id=consent_id)
+        except ConsentDocument.DoesNotExist:
+            raise Http404 from None
+        return documents.download_response(
+            services.consent_document_read(document=document, read_by=request.user), document
+        )
+    _require_sharing_manager(request, case)
+    consent: Consent = _scoped_or_404(case.consents, consent_id)
+    form = ConsentDocumentForm(request.POST, request.FILES, auto_id=f"id_consent{consent.pk}_%s")
+    if form.is_valid():
+        try:
+            services.consent_document_attach(
+                consent=consent, uploaded_by=request.user, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The consent form was attached (stored encrypted)."))
+            return redirect(_case_url(case, f"consent-{consent.pk}"))
+    return _render_case_detail(
+        request, case, status=FORM_ERROR, document_form=form, document_form_consent=consent.pk
+    )
+
+
+@staff_login_required
+@require_POST
+def consent_document_delete(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+    """Remove the scanned form; the form names the file it showed, so a newer one is never removed."""
+    case = _case_or_404(request, case_id)
+    _require_sharing_manager(request, case)
+    consent: Consent = _scoped_or_404(case.consents, consent_id)
+    try:
+        document = consent.document
+    except ConsentDocument.DoesNotExist:
+        raise Http404 from None
+    form = ConsentDocumentDeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The consent form was not removed: reload the page and try again."))
+        return redirect(_case_url(case, f"consent-{consent.pk}"))
+    try:
+        services.consent_document_delete(
+            document=document, deleted_by=request.user, expected_file_id=form.cleaned_data["file_id"]
+        )
+    except services.StateConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The consent form was removed."))
+    return redirect(_case_url(case, f"consent-{consent.pk}"))
 
 
 @staff_login_required

@@ -196,6 +196,42 @@ STORAGES = {
 }
 
 RUNNING_TESTS = "pytest" in sys.modules
+
+# --- Consent documents (scanned consent forms, stored encrypted: casework/documents.py) --------------
+# "filesystem" (default): files under CONSENT_DOCUMENT_ROOT, a directory outside static and outside
+# the code, required in production (system check yorisoi.E003); .local/documents when DEBUG=1.
+# "s3": an S3-compatible bucket through django-storages (CONSENT_DOCUMENT_S3_* below). Either way the
+# backend only ever holds ciphertext: the encryption sits above the storage.
+CONSENT_DOCUMENT_STORAGE = os.environ.get("CONSENT_DOCUMENT_STORAGE", "filesystem").strip().lower()
+CONSENT_DOCUMENT_ROOT = os.environ.get("CONSENT_DOCUMENT_ROOT", "") or (
+    str(BASE_DIR / ".local" / "documents") if DEBUG else ""
+)
+CONSENT_DOCUMENT_MAX_BYTES = int(os.environ.get("CONSENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+if CONSENT_DOCUMENT_STORAGE == "s3":
+    STORAGES["consent_documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("CONSENT_DOCUMENT_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("CONSENT_DOCUMENT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CONSENT_DOCUMENT_S3_REGION") or None,
+            "access_key": os.environ.get("CONSENT_DOCUMENT_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("CONSENT_DOCUMENT_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("CONSENT_DOCUMENT_S3_PREFIX", "consent-documents"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["consent_documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": CONSENT_DOCUMENT_ROOT,
+            "base_url": "/nowhere/",  # never served by URL: only the audited download view streams them
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
 WHITENOISE_AUTOREFRESH = DEBUG or RUNNING_TESTS  # serve from the finders; no collectstatic needed
 
 # --- Redis, cache, Celery -----------------------------------------------------------------

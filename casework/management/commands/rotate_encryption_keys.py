@@ -5,8 +5,9 @@ from casework import encryption, rotation
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted field under the newest key (the first of FIELD_ENCRYPTION_KEYS), in "
-        "resumable batches. Safe to interrupt and re-run; a run with everything current changes nothing."
+        "Re-encrypt every encrypted field and consent document under the newest key (the first of "
+        "FIELD_ENCRYPTION_KEYS), in resumable batches. Safe to interrupt and re-run; a run with everything "
+        "current changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             f"{encryption.key_ring().active_id!r} (batches of {options['batch_size']})."
         )
         try:
+            documents = rotation.rotate_documents(dry_run=dry_run)
             results = rotation.rotate_all(
                 batch_size=options["batch_size"],
                 dry_run=dry_run,
@@ -42,6 +44,19 @@ class Command(BaseCommand):
                 f"Done: {rotated} values re-encrypted in {len(results)} encrypted columns"
                 + ("." if rotated else " (all values were already under the newest key).")
             )
+        if dry_run:
+            self.stdout.write(f"{documents.scanned} consent documents would be re-encrypted.")
+        else:
+            self.stdout.write(
+                f"Consent documents: {documents.rotated} re-encrypted"
+                + (
+                    f", {documents.changed_meanwhile} replaced or removed meanwhile"
+                    if documents.changed_meanwhile
+                    else ""
+                )
+                + "."
+            )
+        failures += documents.failures
         if failures:
             for failure in failures[: rotation.MAX_REPORTED_FAILURES]:
                 self.stderr.write(f"  {failure}")
