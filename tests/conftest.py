@@ -1,3 +1,5 @@
+import tempfile
+
 import pytest
 from django.conf import settings
 
@@ -13,6 +15,11 @@ pytest_plugins = [
 def pytest_configure(config):
     # Fast hashing in tests only; production keeps Django's PBKDF2 default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Consent documents go to a scratch directory for the run; tests that look at the files use
+    # the `document_root` fixture, which gives them a directory of their own.
+    root = tempfile.mkdtemp(prefix="yorisoi-documents-")
+    settings.CONSENT_DOCUMENT_ROOT = root
+    settings.STORAGES["consent_documents"]["OPTIONS"]["location"] = root
 
 
 def pytest_collection_modifyitems(config, items):
@@ -66,3 +73,17 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def document_root(tmp_path, settings):
+    """A directory of this test's own for the consent document storage (a real file system)."""
+    root = tmp_path / "documents"
+    storages = {**settings.STORAGES}
+    storages["consent_documents"] = {
+        **storages["consent_documents"],
+        "OPTIONS": {**storages["consent_documents"]["OPTIONS"], "location": str(root)},
+    }
+    settings.STORAGES = storages
+    settings.CONSENT_DOCUMENT_ROOT = str(root)
+    return root

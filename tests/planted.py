@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
 
 from casework import encryption, rotation
@@ -28,6 +29,7 @@ from casework.models import (
     Case,
     CaseAccessGrant,
     CaseStatusChange,
+    ConsentDocument,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -189,6 +191,19 @@ def plant_every_encrypted_field() -> Planted:
     )
     referral_services.referral_decline(
         referral=to_agency, declined_by=agency_user, reason=p.text(Referral, "decline_reason")
+    )
+
+    # The scanned consent form's original name (people name scans after the person).
+    consent = casework_services.consent_give(
+        case=case, given_by=caseworker, agencies=[partner], given_on=datetime.date.today()
+    )
+    token = uuid.uuid4().hex[:16]
+    scan_name = p.also(ConsentDocument, "filename", f"架空-{token}.pdf")
+    p.tokens[scan_name] = token
+    casework_services.consent_document_attach(
+        consent=consent,
+        uploaded_by=caseworker,
+        upload=SimpleUploadedFile(scan_name, b"%PDF-1.4\n%planted\n%%EOF\n"),
     )
 
     # Free text that is not a "personal field" by name, but that people write names into.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -101,6 +102,12 @@ class World:
         consent = services.consent_give(
             case=case, given_by=user, agencies=[factories.make_agency()], given_on=datetime.date.today()
         )
+        # The scanned form, so the document route (download, upload, delete) has something to guard.
+        services.consent_document_attach(
+            consent=consent,
+            uploaded_by=user,
+            upload=SimpleUploadedFile(f"秘匿{label}同意書.pdf", f"%PDF-1.4\n秘匿{label}同意\n".encode()),
+        )
         member = services.member_add(
             case=case,
             added_by=user,
@@ -117,7 +124,13 @@ class World:
             "referral_id": self._referral(case, user, label).pk,
             "member_id": member.pk,
         }
-        case.secrets = [f"秘匿{label}世帯", f"ヒトク{label}", f"秘匿{label}メモ", f"秘匿{label}花子"]
+        case.secrets = [
+            f"秘匿{label}世帯",
+            f"ヒトク{label}",
+            f"秘匿{label}メモ",
+            f"秘匿{label}花子",
+            f"秘匿{label}同意",
+        ]
         return case
 
     def _referral(self, case, user, label):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from django.test import Client
 from django.urls import reverse
@@ -249,6 +250,70 @@ def _withdraw_consent(w):
 
 path(AuditAction.CONSENT_WITHDRAW)(_withdraw_consent)
 path(AuditAction.PERMISSION_REVOKE)(_withdraw_consent)
+
+
+PDF = b"%PDF-1.4\n%audit\n%%EOF\n"
+
+
+def _consent_with_document(w):
+    consent = services.consent_give(
+        case=w.case, given_by=w.caseworker, agencies=[w.agency], given_on=timezone.localdate()
+    )
+    services.consent_document_attach(
+        consent=consent, uploaded_by=w.caseworker, upload=SimpleUploadedFile("同意書.pdf", PDF)
+    )
+    return consent
+
+
+@path(AuditAction.DOCUMENT_UPLOAD)
+def attach_a_consent_form_on_the_page(w):
+    consent = services.consent_give(
+        case=w.case, given_by=w.caseworker, agencies=[w.agency], given_on=timezone.localdate()
+    )
+    upload = SimpleUploadedFile("同意書.pdf", PDF)
+    expect(w.web(w.caseworker).post(w.url("consent_document", consent.pk), {"document-file": upload}))
+    return w.caseworker
+
+
+@path(AuditAction.DOCUMENT_UPLOAD)
+def attach_a_consent_form_through_the_api(w):
+    consent = services.consent_give(
+        case=w.case, given_by=w.caseworker, agencies=[w.agency], given_on=timezone.localdate()
+    )
+    url = f"/api/v1/cases/{w.case.pk}/consents/{consent.pk}/document/"
+    upload = SimpleUploadedFile("同意書.pdf", PDF)
+    expect(w.api(w.caseworker).post(url, {"file": upload}, format="multipart"), 201)
+    return w.caseworker
+
+
+@path(AuditAction.DOCUMENT_DOWNLOAD)
+def download_a_consent_form_on_the_page(w):
+    consent = _consent_with_document(w)
+    expect(w.web(w.caseworker).get(w.url("consent_document", consent.pk)), 200)
+    return w.caseworker
+
+
+@path(AuditAction.DOCUMENT_DOWNLOAD)
+def download_a_consent_form_through_the_api(w):
+    consent = _consent_with_document(w)
+    expect(w.api(w.caseworker).get(f"/api/v1/cases/{w.case.pk}/consents/{consent.pk}/document/"), 200)
+    return w.caseworker
+
+
+@path(AuditAction.DOCUMENT_DELETE)
+def remove_a_consent_form_on_the_page(w):
+    consent = _consent_with_document(w)
+    data = {"file_id": str(consent.document.file_id)}
+    expect(w.web(w.caseworker).post(w.url("consent_document_delete", consent.pk), data))
+    return w.caseworker
+
+
+@path(AuditAction.DOCUMENT_DELETE)
+def remove_a_consent_form_through_the_api(w):
+    consent = _consent_with_document(w)
+    url = f"/api/v1/cases/{w.case.pk}/consents/{consent.pk}/document/"
+    expect(w.api(w.caseworker).delete(url), 204)
+    return w.caseworker
 
 
 @path(AuditAction.MEETING_REGISTER)
