@@ -172,6 +172,7 @@ class Stack:
             "WORKER_CONCURRENCY": str(worker_concurrency),
             "WORKER_NAME": f"{self.dbname}",
             "BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
+            "CONSENT_DOCUMENT_ROOT": str(self.workdir / "documents"),
             "LOG_LEVEL": "INFO",
             "LOG_FORMAT": "json",
             # No SMTP server here; staff created by the runs have no e-mail address anyway.
