@@ -107,14 +107,34 @@ def test_manage_py_check_exits_non_zero_with_a_bad_key():
     assert SECRET_LOOKING not in result.stderr + result.stdout
 
 
-def test_manage_py_check_passes_with_good_keys():
+def test_manage_py_check_passes_with_good_keys(tmp_path):
     result = _run(
         [sys.executable, "manage.py", "check"],
         FIELD_ENCRYPTION_KEYS=f"k1:{GOOD_KEY}",
         BLIND_INDEX_KEY=GOOD_BLIND,
+        CONSENT_DOCUMENT_ROOT=str(tmp_path / "documents"),
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_manage_py_check_refuses_production_without_a_consent_document_root():
+    environment = {"FIELD_ENCRYPTION_KEYS": f"k1:{GOOD_KEY}", "BLIND_INDEX_KEY": GOOD_BLIND}
+    result = _run([sys.executable, "manage.py", "check"], CONSENT_DOCUMENT_ROOT="", **environment)
+
+    assert result.returncode != 0
+    assert "yorisoi.E003" in result.stderr and "CONSENT_DOCUMENT_ROOT" in result.stderr
+
+
+def test_manage_py_check_refuses_a_consent_document_root_inside_the_static_files():
+    environment = {"FIELD_ENCRYPTION_KEYS": f"k1:{GOOD_KEY}", "BLIND_INDEX_KEY": GOOD_BLIND}
+    result = _run(
+        [sys.executable, "manage.py", "check"],
+        CONSENT_DOCUMENT_ROOT=str(ROOT / "static" / "docs"),
+        **environment,
+    )
+
+    assert result.returncode != 0 and "yorisoi.E003" in result.stderr
 
 
 def test_bin_web_refuses_to_start_with_a_bad_key():
