@@ -96,7 +96,7 @@ def test_deactivating_staff_ends_sessions_and_tokens(client, caseworker):
     assert client.get("/cases/").status_code == 302
 
 
-def test_deploy_check_with_production_settings_is_clean():
+def test_deploy_check_with_production_settings_is_clean(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
     env |= {
@@ -104,6 +104,7 @@ def test_deploy_check_with_production_settings_is_clean():
         "SECRET_KEY": "x" * 10 + "production-like-secret-key-with-enough-entropy-1234567890",
         "ALLOWED_HOSTS": "yorisoi.example.org",
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CONSENT_DOCUMENT_ROOT": str(tmp_path / "documents"),  # required in production (yorisoi.E003)
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
