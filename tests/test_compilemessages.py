@@ -53,7 +53,8 @@ def test_entries_without_a_blank_line_between_them_are_all_compiled(tmp_path):
     write_mo(parse_po(po), mo)
     with mo.open("rb") as handle:
         catalog = gettext.GNUTranslations(handle)
-    assert [catalog.gettext(m) for m in ("Print the record", "Edit", "Save")] == ["記録を印刷", "編集", "保存"]
+    translated = [catalog.gettext(m) for m in ("Print the record", "Edit", "Save")]
+    assert translated == ["記録を印刷", "編集", "保存"]
 
 
 def test_entries_with_a_context_are_keyed_as_pgettext_looks_them_up(tmp_path):
