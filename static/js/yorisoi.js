@@ -163,9 +163,9 @@
     menu.classList.toggle("open", open);
   }
   document.addEventListener("keydown", function (e) {
-    if (e.key !== "Escape" || !e.target.closest || !e.target.closest(".site-nav.open")) return;
-    var toggle = document.querySelector(".site-menu-toggle");
-    if (toggle) { setMenuOpen(toggle, false); toggle.focus(); }
+    var toggle = document.querySelector('.site-menu-toggle[aria-expanded="true"]');
+    if (e.key !== "Escape" || !toggle || !e.target.closest) return;
+    if (e.target === toggle || e.target.closest(".site-nav")) { setMenuOpen(toggle, false); toggle.focus(); }
   });
 
   // Buttons that end someone's access ask first: <form data-confirm="...">. Without JavaScript they just submit.
