@@ -20,7 +20,23 @@ from network.models import User
 from tests.screens.pages import ROLES, ScreensWorld, html_pages, visible_text
 
 # Latin words that are Japanese usage too: the product's name, file formats and common abbreviations.
-ALLOWED_WORDS = {"Yorisoi", "Excel", "DV", "CSV", "JSON", "PDF", "IP", "ID", "API", "QR", "TOTP", "NPO", "A4"}
+ALLOWED_WORDS = {
+    "Yorisoi",
+    "Excel",
+    "DV",
+    "CSV",
+    "JSON",
+    "PDF",
+    "JPEG",
+    "PNG",
+    "IP",
+    "ID",
+    "API",
+    "QR",
+    "TOTP",
+    "A4",
+}
+ALLOWED_WORDS |= {"pdf", "jpg", "jpeg", "png"}  # file name extensions (an attached scan's name is data)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’.-][A-Za-z]+)*")
 
 
