@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint fmt messages migrate bench load audit clean
+.PHONY: demo test lint fmt messages migrate bench load audit clean browser-tools
 
 $(STAMP): requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,16 @@ demo: $(STAMP) messages
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	DEBUG=1 LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP) messages
+# axe-core for the accessibility tests (tests/e2e/package.json, pinned in its package-lock.json). Without
+# npm the browser tests that need it say so (and fail under CI=true).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/e2e && npm ci --no-audit --no-fund --silent && touch node_modules/axe-core/axe.min.js; \
+	else echo "npm not found: the accessibility tests need axe-core (cd tests/e2e && npm ci)"; fi
+
+browser-tools: $(AXE)
+
+test: $(STAMP) messages browser-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -16,37 +16,75 @@ def _unquote(line: str) -> str:
     return ast.literal_eval(line)
 
 
-def _parse_block(lines: list[str]) -> dict[str, str]:
+# GNU gettext joins a message's context and its id with EOT in the compiled catalog (pgettext's key).
+CONTEXT_SEPARATOR = "\x04"
+
+
+def _entries(path: Path) -> list[tuple[dict[str, str], bool]]:
+    """Every entry of a .po file as (fields, fuzzy), read line by line as msgfmt does: an entry starts at
+    its first comment or keyword after the previous entry's msgstr, blank line or not."""
+    entries: list[tuple[dict[str, str], bool]] = []
     entry: dict[str, str] = {}
+    fuzzy = False
     current = None
-    for line in lines:
-        if line.startswith("#"):
+
+    def finish():
+        nonlocal entry, fuzzy, current
+        if "msgid" in entry:
+            entries.append((entry, fuzzy))
+        entry, fuzzy, current = {}, False, None
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
             continue
-        if line.startswith('"') and current:
-            entry[current] += _unquote(line)
-        else:
-            current, _, rest = line.partition(" ")
-            entry[current] = _unquote(rest)
-    return entry
+        if line.startswith("#"):
+            if current is not None and current.startswith("msgstr"):
+                finish()
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+            continue
+        if line.startswith('"'):
+            if current:
+                entry[current] += _unquote(line)
+            continue
+        keyword, _, rest = line.partition(" ")
+        if keyword in ("msgctxt", "msgid") and current is not None and current.startswith("msgstr"):
+            finish()
+        current = keyword
+        entry[keyword] = _unquote(rest)
+    finish()
+    return entries
+
+
+def message_key(entry: dict[str, str]) -> str:
+    """The key a compiled catalog stores the entry under: "ctxt\x04id", plurals as "singular\0plural"."""
+    key = entry["msgid"]
+    if "msgid_plural" in entry:
+        key += "\0" + entry["msgid_plural"]
+    if "msgctxt" in entry:
+        key = entry["msgctxt"] + CONTEXT_SEPARATOR + key
+    return key
+
+
+def message_ids(path: Path) -> set[str]:
+    """The keys of every entry of a .po or .pot file, translated or not (the header excluded)."""
+    return {message_key(entry) for entry, _fuzzy in _entries(path) if entry["msgid"]}
 
 
 def parse_po(path: Path) -> dict[str, str]:
-    """msgid → msgstr, skipping fuzzy and untranslated entries. Plural entries become
+    """key → msgstr, skipping fuzzy and untranslated entries. Plural entries become
     "singular\0plural" → "form0\0form1…", as GNU .mo files store them."""
     messages: dict[str, str] = {}
-    blocks = path.read_text(encoding="utf-8").split("\n\n")
-    for block in blocks:
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
-        if any(line.startswith("#,") and "fuzzy" in line for line in lines):
-            continue
-        entry = _parse_block(lines)
-        if "msgid" not in entry:
+    for entry, fuzzy in _entries(path):
+        if fuzzy:
             continue
         if "msgid_plural" in entry:
             forms = sorted((k for k in entry if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
-            key, value = entry["msgid"] + "\0" + entry["msgid_plural"], "\0".join(entry[k] for k in forms)
+            value = "\0".join(entry[k] for k in forms)
         else:
-            key, value = entry["msgid"], entry.get("msgstr", "")
+            value = entry.get("msgstr", "")
+        key = message_key(entry)
         if value.strip("\0") or key == "":
             messages[key] = value
     return messages

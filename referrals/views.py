@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -96,7 +97,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("The referral was sent. The answer is due by %(due)s.")
-                    % {"due": referral.due_by.isoformat()},
+                    % {"due": date_format(referral.due_by, "SHORT_DATE_FORMAT")},
                 )
                 return redirect(reverse("casework:case_detail", args=[case.pk]) + "#referrals")
     return render(

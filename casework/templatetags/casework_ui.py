@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import template
+from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,29 @@ CHANNEL_LABELS = {"web": _("Web"), "api": _("API"), "command": _("Command"), "ta
 def channel_label(channel: str) -> str:
     """How an audited action came in (AuditEvent.channel), in words."""
     return CHANNEL_LABELS.get(channel, channel or "—")
+
+
+# The audited kinds of object whose model has no translated verbose_name of its own.
+OBJECT_TYPE_LABELS = {
+    "casework.caseaccessgrant": _("access grant"),
+    "casework.supportmeetingregistration": _("support meeting registration"),
+    "casework.casestatuschange": _("status change"),
+    "casework.planrole": _("plan role"),
+    "casework.activityrevision": _("activity revision"),
+    "referrals.referraltransition": _("referral transition"),
+    "referrals.notification": _("notification"),
+}
+
+
+@register.filter
+def object_type_label(object_type: str) -> str:
+    """An audited object's kind (AuditEvent.object_type, "app.model") in words."""
+    if object_type in OBJECT_TYPE_LABELS:
+        return OBJECT_TYPE_LABELS[object_type]
+    try:
+        return apps.get_model(object_type)._meta.verbose_name
+    except (LookupError, ValueError):
+        return object_type
 
 
 @register.inclusion_tag("partials/field.html")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.formats import date_format
 
 register = template.Library()
 
@@ -28,6 +30,12 @@ def number(value) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     return f"{value:,}"
+
+
+@register.filter
+def iso_date(value: str) -> str:
+    """A report's ISO date ("2024-04-01", as the JSON export keeps it) in the pages' date shape."""
+    return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT") if value else ""
 
 
 @register.simple_tag

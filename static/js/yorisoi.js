@@ -33,7 +33,7 @@
       "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId,
       placeholder: select.dataset.placeholder || "", enterkeyhint: "done"
     });
-    var list = el("ul", { "class": "picker-suggestions", id: listId, role: "listbox" });
+    var list = el("ul", { "class": "picker-suggestions", id: listId });
     var label = document.querySelector('label[for="' + select.id + '"]');
     if (label) label.htmlFor = inputId;
     wrap.append(chips, input, list);
@@ -71,12 +71,15 @@
 
     function renderList() {
       list.replaceChildren();
+      list.removeAttribute("role");
       var query = fold(input.value);
       if (!query) { input.setAttribute("aria-expanded", "false"); return; }
       var matches = options.filter(function (o) { return !o.selected && o._key.indexOf(query) !== -1; }).slice(0, 8);
       if (!matches.length) {
         list.append(el("li", { "class": "picker-empty" }, select.dataset.noMatch || ""));
       }
+      // A listbox must own options: the list takes the role only while it shows some.
+      if (matches.length) list.setAttribute("role", "listbox");
       matches.forEach(function (o, i) {
         var li = el("li", { role: "option", id: listId + "-" + i, "class": "picker-option", tabindex: "-1" }, o.text);
         li.addEventListener("mousedown", function (e) { e.preventDefault(); });
@@ -148,6 +151,21 @@
   document.addEventListener("click", function (e) {
     var button = e.target.closest && e.target.closest("[data-set-minutes]");
     if (button) setMinutes(button);
+    var toggle = e.target.closest && e.target.closest(".site-menu-toggle");
+    if (toggle) setMenuOpen(toggle, toggle.getAttribute("aria-expanded") !== "true");
+  });
+
+  // The phone header's menu: a disclosure button; Escape closes it and gives the focus back to the button.
+  function setMenuOpen(toggle, open) {
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!menu) return;
+    toggle.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  }
+  document.addEventListener("keydown", function (e) {
+    var toggle = document.querySelector('.site-menu-toggle[aria-expanded="true"]');
+    if (e.key !== "Escape" || !toggle || !e.target.closest) return;
+    if (e.target === toggle || e.target.closest(".site-nav")) { setMenuOpen(toggle, false); toggle.focus(); }
   });
 
   // Buttons that end someone's access ask first: <form data-confirm="...">. Without JavaScript they just submit.
