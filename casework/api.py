@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -764,14 +765,12 @@ class ConsentDocumentUploadSerializer(serializers.Serializer):
     )
 
 
-class DownloadRenderer(renderers.BaseRenderer):
-    """Lets a client ask for the file with any Accept header; error bodies stay JSON."""
+class JsonAnswers(DefaultContentNegotiation):
+    """The file itself is streamed, never rendered; every rendered answer (errors, the upload's) is JSON,
+    whatever Accept header or ?format= the client sends."""
 
-    media_type = "*/*"
-    format = "download"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return renderers.JSONRenderer().render(data, "application/json", renderer_context)
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def _consent_document(case: Case, consent_id: int) -> ConsentDocument:
@@ -784,7 +783,8 @@ class ConsentDocumentApi(GenericAPIView):
 
     serializer_class = ConsentDocumentSerializer
     parser_classes = [MultiPartParser]
-    renderer_classes = [renderers.JSONRenderer, DownloadRenderer]
+    renderer_classes = [renderers.JSONRenderer]
+    content_negotiation_class = JsonAnswers
 
     @extend_schema(
         operation_id="cases_consents_document_download",

@@ -439,3 +439,17 @@ def test_a_50_mb_file_streams_in_bounded_memory(consent, caseworker, settings, t
     print(f"peak traced memory: upload {upload_peak / 1e6:.2f} MB, download {download_peak / 1e6:.2f} MB")
     assert upload_peak < 10 * 1024 * 1024
     assert download_peak < 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("query", ["", "?format=download", "?format=json"])
+def test_api_errors_are_json_whatever_the_client_asks_for(consent, caseworker, query):
+    """Found by the fuzzer: ?format=download once rendered a 400 as `*/*`."""
+    response = api_for(caseworker).post(
+        api_url(consent) + query,
+        {"file": SimpleUploadedFile("file", b"`\x00s")},
+        format="multipart",
+        HTTP_ACCEPT="application/pdf",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "file" in response.json()
