@@ -6,6 +6,8 @@ It must be prepared before Django is set up, because config.settings reads the e
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/yorisoi_bench"
@@ -25,6 +27,8 @@ PRODUCTION_LIKE = {
     "SECURE_COOKIES": "0",
     "STATIC_MANIFEST": "0",
     "LOG_LEVEL": "WARNING",
+    # Required in production (yorisoi.E003); the bench stores no documents.
+    "CONSENT_DOCUMENT_ROOT": str(Path(tempfile.gettempdir()) / "yorisoi-bench-documents"),
 }
 
 
