@@ -10,14 +10,20 @@ from django.utils import timezone
 
 from network.selectors import has_role
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent
+
+# Filter choices that stand for several actions: every way a record leaves the system on disk or paper.
+ACTION_FAMILIES = {
+    "export": (AuditAction.CASE_EXPORT, AuditAction.REPORT_EXPORT, AuditAction.DOCUMENT_DOWNLOAD),
+    "print": (AuditAction.CASE_PRINT, AuditAction.REPORT_PRINT),
+}
 
 
 @dataclass(frozen=True)
 class AuditFilters:
     user: str = ""  # actor username (exact)
     case: str = ""  # case number (exact)
-    action: str = ""  # AuditAction value
+    action: str = ""  # AuditAction value or an ACTION_FAMILIES key
     date_from: datetime.date | None = None  # local (Asia/Tokyo) dates, both inclusive
     date_to: datetime.date | None = None
 
@@ -46,7 +52,9 @@ def audit_events(*, fetched_by, filters: AuditFilters) -> QuerySet[AuditEvent]:
         events = events.filter(actor_username=filters.user)
     if filters.case:
         events = events.filter(case__number=filters.case)
-    if filters.action:
+    if filters.action in ACTION_FAMILIES:
+        events = events.filter(action__in=ACTION_FAMILIES[filters.action])
+    elif filters.action:
         events = events.filter(action=filters.action)
     if filters.date_from:
         events = events.filter(at__gte=_local_midnight(filters.date_from))

@@ -55,7 +55,12 @@ class AuditFilterForm(UIForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions")), *AuditAction.choices]
+        self.fields["action"].choices = [
+            ("", _("All actions")),
+            ("export", _("Every export and download")),
+            ("print", _("Every print")),
+            *AuditAction.choices,
+        ]
 
     def to_filters(self) -> AuditFilters:
         if not self.is_bound:

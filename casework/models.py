@@ -584,6 +584,18 @@ class AuditAction(models.TextChoices):
     STAFF_DEACTIVATE = "staff.deactivate", _("職員アカウント停止")
     REFERRAL = "referral", _("紹介・連携")
     REPORT = "report", _("報告")
+    REPORT_EXPORT = "report.export", _("報告のエクスポート")
+    REPORT_PRINT = "report.print", _("報告の印刷")
+
+
+class AuditActionField(models.CharField):
+    """The action column keeps AuditAction's choices for display and validation but leaves them out of
+    migrations: a new action is a code change, not a schema change (the column is the same varchar)."""
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, "django.db.models.CharField", args, kwargs
 
 
 class AuditEvent(models.Model):
@@ -597,7 +609,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
+    action = AuditActionField(max_length=32, choices=AuditAction.choices, db_index=True)
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
     )

@@ -25,7 +25,10 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     # The username tried is kept (it is a staff account name, not a resident's data); never the password.
     username = str(credentials.get("username", ""))[:150]
-    audit.record(actor=None, action=AuditAction.LOGIN_FAILED, changes={"username": username})
+    changes = {"username": username}
+    if credentials.get("step"):
+        changes["step"] = credentials["step"]  # the password was right; the second factor was not
+    audit.record(actor=None, action=AuditAction.LOGIN_FAILED, changes=changes)
 
 
 @receiver(pre_save, sender=get_user_model())

@@ -58,7 +58,9 @@ class TokenObtainSerializer(serializers.Serializer):
         if not check_second_factor(user=user, otp=attrs["otp"]):
             # A wrong code counts as a failed login (lockout, audit) just like a wrong password.
             user_login_failed.send(
-                sender=__name__, credentials={"username": attrs["username"]}, request=http_request
+                sender=__name__,
+                credentials={"username": attrs["username"], "step": "totp"},
+                request=http_request,
             )
             self.fail("invalid_login")
         attrs["user"] = user

@@ -6,6 +6,7 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -47,6 +48,12 @@ def two_factor(request):
         if services.totp_verify(device=device, token=form.cleaned_data["otp"]):
             otp_login(request, device)
             return redirect(next_url)
+        # A wrong code is a failed login like a wrong password: audited, and counted by the lockout.
+        user_login_failed.send(
+            sender=__name__,
+            credentials={"username": request.user.get_username(), "step": "totp"},
+            request=request,
+        )
         form.add_error("otp", _("The code is wrong or expired. Enter the current code from your app."))
     context = {"form": form, "next": next_url, "enrolling": not device.confirmed}
     if not device.confirmed:

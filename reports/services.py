@@ -225,10 +225,11 @@ def report_export_record(
     with_activities: bool = False,
     channel: str = "",
 ) -> None:
-    """Exports are audited (DESIGN.md §3); the activity sheet carries case numbers."""
+    """Exports are audited (DESIGN.md §3) as exports, so the auditor's export filter finds them; the activity
+    sheet carries case numbers."""
     audit.record(
         actor=exported_by,
-        action=AuditAction.REPORT,
+        action=AuditAction.REPORT_EXPORT,
         changes={
             "export": {
                 "fiscal_year": fiscal_year,
@@ -238,4 +239,13 @@ def report_export_record(
             }
         },
         channel=channel,
+    )
+
+
+def report_print_record(*, printed_by, fiscal_year: int, month: str = "") -> None:
+    """Opening the A4 print version is audited as a print (the board paper leaves the system on paper)."""
+    audit.record(
+        actor=printed_by,
+        action=AuditAction.REPORT_PRINT,
+        changes={"print": {"fiscal_year": fiscal_year, "month": month or None}},
     )

@@ -124,6 +124,11 @@ def print_report(request: HttpRequest) -> HttpResponse:
         context = _report_context(request)
     except ValidationError as error:
         return _bad_request(request, error)
+    services.report_print_record(
+        printed_by=request.user,
+        fiscal_year=context["report"]["fiscal_year"],
+        month=request.GET.get("month", ""),
+    )
     return render(request, "reports/print.html", context)
 
 

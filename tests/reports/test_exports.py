@@ -93,7 +93,7 @@ def test_the_command_writes_json_to_a_file_as_of_a_month(activities, tmp_path):
 
     data = json.loads(out.read_text(encoding="utf-8"))
     assert (data["total"], data["through"]) == (2, "2024-10")
-    assert AuditEvent.objects.filter(action="report", channel="command").exists()
+    assert AuditEvent.objects.filter(action="report.export", channel="command").exists()
 
 
 def test_the_command_writes_xlsx_and_csv(activities, tmp_path):

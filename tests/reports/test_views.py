@@ -97,7 +97,7 @@ def test_exports_download_and_are_audited(world, manager, coordinator, web_clien
     assert csv.content.startswith(b"\xef\xbb\xbf")
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
     assert len(wb.worksheets) == 2 and wb.worksheets[1].max_row == 3
-    assert AuditEvent.objects.filter(action="report").count() == 2
+    assert AuditEvent.objects.filter(action="report.export").count() == 2
 
 
 def test_a_coordinators_excel_has_no_activity_sheet(world, coordinator, web_client):

@@ -411,6 +411,20 @@ def sign_in_with_a_wrong_password(w):
     return None
 
 
+@path(AuditAction.LOGIN_FAILED)
+def give_a_wrong_totp_code_after_the_right_password(w):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=w.coordinator, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(w.coordinator)  # the password step passed, the second factor not yet
+    expect(client.post("/account/2fa/", {"otp": "000000"}), 400)
+    assert AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_FAILED, changes__step="totp", changes__username="co_north"
+    ).exists()
+    return None
+
+
 @path(AuditAction.STAFF_DEACTIVATE)
 def deactivate_staff_in_the_admin(w):
     from django.contrib.auth import get_user_model
@@ -442,11 +456,30 @@ def request_a_referral(w):
     return w.caseworker
 
 
-@path(AuditAction.REPORT)
+@path(AuditAction.REPORT_EXPORT)
 def export_the_report(w):
     indicator_master_data_seed()
     response = w.web(w.manager).get("/reports/export/", {"fiscal_year": 2024, "format": "csv"})
     expect(response, 200)
+    return w.manager
+
+
+@path(AuditAction.REPORT_EXPORT)
+def export_the_report_from_the_command_line(w):
+    import tempfile
+
+    from django.core.management import call_command
+
+    indicator_master_data_seed()
+    with tempfile.TemporaryDirectory() as directory:
+        call_command("indicator_report", "--fiscal-year", "2024", "--output", f"{directory}/r.csv")
+    return None
+
+
+@path(AuditAction.REPORT_PRINT)
+def print_the_report(w):
+    indicator_master_data_seed()
+    expect(w.web(w.manager).get("/reports/print/", {"fiscal_year": 2024}), 200)
     return w.manager
 
 

@@ -225,3 +225,31 @@ def test_role_permissions_sync_removes_extra_permissions(db):
     group.permissions.add(*Group.objects.get(name="role:coordinator").permissions.all())
     role_permissions_sync()
     assert list(group.permissions.values_list("codename", flat=True)) == ["break_glass"]
+
+
+def test_the_export_filter_finds_report_exports_case_exports_and_downloads(db):
+    """The auditor's 'every export' choice gathers each way a record leaves the system on disk; 'every
+    print' the prints. A manager's report export is an export, not a 報告 row the filter misses."""
+    from casework.models import AuditAction
+    from network.models import Role
+
+    auditor = factories.make_staff("auditor_f", role=Role.AUDITOR)
+    for action in (
+        AuditAction.REPORT_EXPORT,
+        AuditAction.CASE_EXPORT,
+        AuditAction.DOCUMENT_DOWNLOAD,
+        AuditAction.REPORT_PRINT,
+        AuditAction.CASE_PRINT,
+        AuditAction.CASE_VIEW,
+    ):
+        audit.record(actor=auditor, action=action)
+
+    exports = audit_events(fetched_by=auditor, filters=AuditFilters(action="export"))
+    prints = audit_events(fetched_by=auditor, filters=AuditFilters(action="print"))
+
+    assert sorted(exports.values_list("action", flat=True)) == [
+        "case.export",
+        "document.download",
+        "report.export",
+    ]
+    assert sorted(prints.values_list("action", flat=True)) == ["case.print", "report.print"]
