@@ -47,6 +47,7 @@ from .models import (
     ClosureReason,
     Consent,
     ConsentDocument,
+    ConsentScope,
     ContactMethod,
     HouseholdMember,
     IssueTag,
@@ -73,20 +74,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = [
-            "id",
-            "number",
-            "area",
-            "status",
-            "household_name",
-            "main_issue",
-            "issues",
-            "urgency",
-            "opened_on",
-            "closed_on",
-            "lead_caseworker",
-            "updated_at",
-        ]
+        fields = list(selectors.SUMMARY_FIELDS)  # what everyone who sees the case sees (sharing by scope)
         read_only_fields = fields
 
 
@@ -143,6 +131,17 @@ class CaseDetailSerializer(CaseSummarySerializer):
     )
     members = CaseMemberSerializer(many=True, read_only=True)
     created_at = AwareDateTimeField(read_only=True)
+
+    def __init__(self, instance=None, *args, scope: str | None = None, **kwargs):
+        """`scope`: what the viewer may see of the case (selectors.case_scope_for), required to answer
+        with a case. With `summary` every field outside selectors.SUMMARY_FIELDS is absent from the answer,
+        not blanked (DESIGN.md §3). Without an instance (the OpenAPI schema) it has every field."""
+        if instance is not None and scope is None:
+            raise TypeError("CaseDetailSerializer needs the viewer's scope to answer with a case.")
+        super().__init__(instance, *args, **kwargs)
+        if instance is not None and scope != ConsentScope.FULL:
+            for name in [n for n in self.fields if n not in selectors.SUMMARY_FIELDS]:
+                self.fields.pop(name)
 
     class Meta(CaseSummarySerializer.Meta):
         fields = [
@@ -433,15 +432,30 @@ def _agency_list(help_text: str) -> CodeListField:
     )
 
 
+class ConsentScopeField(serializers.ChoiceField):
+    """`summary` or `full`; `all` is accepted as `full` (API.md: kept for its earlier clients)."""
+
+    ALIASES = {"all": ConsentScope.FULL}
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[*ConsentScope.choices, ("all", "full")], **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return self.ALIASES.get(value, value)
+
+
 class ConsentCreateSerializer(serializers.Serializer):
     agencies = _agency_list("Codes of the agencies the person agreed to share the case with.")
     given_on = serializers.DateField(help_text="The day the consent was given (not in the future).")
-    scope = serializers.CharField(
+    scope = ConsentScopeField(
         required=False,
-        allow_blank=True,
-        default="",
-        max_length=200,
-        help_text="What the consent covers, e.g. which information or purpose.",
+        default=ConsentScope.SUMMARY,
+        help_text=(
+            "What the agencies see: `summary` (household name, issues, status, the plan's roles, their own "
+            "activities) or `full` (everything, address, phone and notes included); `all` means `full`. "
+            "Default `summary`."
+        ),
     )
 
 
@@ -502,10 +516,22 @@ def _active_grants(case: Case) -> QuerySet[CaseAccessGrant]:
     )
 
 
+def _case_answer(request, case: Case) -> dict:
+    """The case as this user may see it: decided afresh on every request (selectors.case_scope_for)."""
+    return CaseDetailSerializer(case, scope=selectors.case_scope_for(user=request.user, case=case)).data
+
+
+def _require_full_scope(request, case: Case) -> None:
+    """Household members and consent forms are outside a summary scope: for that viewer they do not
+    exist (404), as for someone who may not see the case."""
+    if selectors.case_scope_for(user=request.user, case=case) != ConsentScope.FULL:
+        raise Case.DoesNotExist
+
+
 def _case_created_response(request, case: Case) -> Response:
     location = request.build_absolute_uri(reverse("api-case-detail", kwargs={"case_id": case.pk}))
     return Response(
-        CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+        _case_answer(request, case), status=status.HTTP_201_CREATED, headers={"Location": location}
     )
 
 
@@ -552,7 +578,7 @@ class CaseDetailApi(GenericAPIView):
     def get(self, request, case_id: int):
         case = _visible_case(request, case_id)
         services.case_record_read(case=case, read_by=request.user)  # every read of personal data is audited
-        return Response(CaseDetailSerializer(case).data)
+        return Response(_case_answer(request, case))
 
     @extend_schema(
         operation_id="cases_partial_update",
@@ -585,7 +611,7 @@ class CaseDetailApi(GenericAPIView):
                     closure_reason=status_change.get("closure_reason", ""),
                     note=status_change.get("status_note", ""),
                 )
-        return Response(CaseDetailSerializer(_visible_case(request, case_id)).data)
+        return Response(_case_answer(request, _visible_case(request, case_id)))
 
 
 class CaseActivityListApi(GenericAPIView):
@@ -600,7 +626,9 @@ class CaseActivityListApi(GenericAPIView):
     )
     def get(self, request, case_id: int):
         case = _visible_case(request, case_id)
-        page = self.paginate_queryset(selectors.case_activities(case=case))
+        scope = selectors.case_scope_for(user=request.user, case=case)
+        activities = selectors.case_activities_in_scope(case=case, user=request.user, scope=scope)
+        page = self.paginate_queryset(activities)
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
 
     @extend_schema(
@@ -631,6 +659,7 @@ class CaseMemberListApi(GenericAPIView):
     )
     def get(self, request, case_id: int):
         case = _visible_case(request, case_id)
+        _require_full_scope(request, case)
         services.case_record_read(case=case, read_by=request.user)
         return Response(HouseholdMemberSerializer(selectors.case_members(case=case), many=True).data)
 
@@ -773,8 +802,8 @@ class JsonAnswers(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def _consent_document(case: Case, consent_id: int) -> ConsentDocument:
-    return selectors.consent_document_get(case=case, consent_id=consent_id)  # DoesNotExist → 404
+def _consent_document(request, case: Case, consent_id: int) -> ConsentDocument:
+    return selectors.consent_document_get(fetched_by=request.user, case=case, consent_id=consent_id)  # → 404
 
 
 class ConsentDocumentApi(GenericAPIView):
@@ -798,7 +827,7 @@ class ConsentDocumentApi(GenericAPIView):
         tags=["sharing"],
     )
     def get(self, request, case_id: int, consent_id: int):
-        document = _consent_document(_visible_case(request, case_id), consent_id)
+        document = _consent_document(request, _visible_case(request, case_id), consent_id)
         return documents.download_response(
             services.consent_document_read(document=document, read_by=request.user), document
         )
@@ -829,7 +858,7 @@ class ConsentDocumentApi(GenericAPIView):
     def delete(self, request, case_id: int, consent_id: int):
         case = _visible_case(request, case_id)
         _require_sharing_manager(request, case)
-        document = _consent_document(case, consent_id)
+        document = _consent_document(request, case, consent_id)
         services.consent_document_delete(document=document, deleted_by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

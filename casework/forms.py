@@ -21,6 +21,7 @@ from .models import (
     ActivityKind,
     CaseStatus,
     ClosureReason,
+    ConsentScope,
     ContactMethod,
     IssueTag,
     ReferralSource,
@@ -497,11 +498,15 @@ class ConsentForm(UIForm):
         help_text=_("The agencies the person agreed to share the case with."),
     )
     given_on = forms.DateField(label=_("Given on"), widget=DateInput())
-    scope = forms.CharField(
+    scope = forms.ChoiceField(
         label=_("Scope"),
-        required=False,
-        max_length=200,
-        help_text=_("What the consent covers, e.g. which information or purpose."),
+        choices=ConsentScope.choices,
+        initial=ConsentScope.SUMMARY,
+        required=False,  # not chosen: the narrower scope
+        help_text=_(
+            "Summary: the household name, issues, status, the plan's roles and the agency's own "
+            "activities. Everything: also address, phone, members and every note."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -511,7 +516,11 @@ class ConsentForm(UIForm):
 
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"agencies": list(data["agencies"]), "given_on": data["given_on"], "scope": data["scope"]}
+        return {
+            "agencies": list(data["agencies"]),
+            "given_on": data["given_on"],
+            "scope": data["scope"] or ConsentScope.SUMMARY,
+        }
 
 
 class ConsentDocumentForm(UIForm):

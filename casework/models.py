@@ -443,13 +443,27 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
         indexes = [models.Index(fields=["group", "permission", "content_object"], name="case_gperm_lookup")]
 
 
+class ConsentScope(models.TextChoices):
+    """What a consent shares with its agencies (DESIGN.md §3, "Sharing by scope").
+
+    `summary`: the household name, issues, status, the plan's roles and the agency's own activities.
+    `full`: everything the area team sees, address, phone, every note and assessment included.
+    An agency sees by the widest basis in force for it (casework.selectors.case_scope_for).
+    """
+
+    SUMMARY = "summary", _("概要のみ")
+    FULL = "full", _("すべて")
+
+
 class Consent(models.Model):
-    """同意: the person's consent to share the case with named agencies, until withdrawn."""
+    """同意: the person's consent to share the case with named agencies, until withdrawn, within `scope`."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
     agencies = models.ManyToManyField(Agency, verbose_name=_("agencies"), related_name="consents")
     given_on = models.DateField(_("given on"))
-    scope = models.CharField(_("scope"), max_length=200, blank=True)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=ConsentScope.choices, default=ConsentScope.SUMMARY
+    )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

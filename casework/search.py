@@ -172,17 +172,22 @@ def cases_with_all_tokens(tokens: frozenset[int]):
     return matches
 
 
-def verified_case_ids(candidate_ids: list[int], query: SearchQuery) -> set[int]:
+def verified_case_ids(candidate_ids: list[int], query: SearchQuery, *, members: bool = True) -> set[int]:
     """Of the candidates (which the caller has already filtered by permission), those whose household or
-    member name or kana really contains the query. Decrypts only these cases' names, in two queries."""
+    member name or kana really contains the query. Decrypts only these cases' names, in two queries.
+
+    `members=False` (a summary-scope viewer, DESIGN.md §3): the household's name only, neither its kana nor
+    the members' names, which that viewer may not see."""
     from .models import Case, HouseholdMember
 
     found: set[int] = set()
     for case_id, name, kana in Case.objects.filter(id__in=candidate_ids).values_list(
         "id", "household_name", "household_name_kana"
     ):
-        if query.text in normalise(name) or query.text in normalise(kana):
+        if query.text in normalise(name) or (members and query.text in normalise(kana)):
             found.add(case_id)
+    if not members:
+        return found
     for case_id, name, kana in (
         HouseholdMember.objects.filter(case_id__in=candidate_ids)
         .exclude(case_id__in=found)

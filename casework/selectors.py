@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from network.groups import agency_group_name, area_group_name
 from network.models import Agency, Area, Membership, Role
-from network.selectors import TEAM_ROLES, area_team_ids
+from network.selectors import TEAM_ROLES, agency_ids, area_team_ids
 
 from . import encryption, search
 from .models import (
@@ -22,7 +22,9 @@ from .models import (
     CaseGroupObjectPermission,
     CaseIssue,
     CaseStatusChange,
+    Consent,
     ConsentDocument,
+    ConsentScope,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -66,7 +68,90 @@ def case_list(*, fetched_by, filters: CaseFilters | None = None) -> QuerySet[Cas
         | Q(id__in=_granted_case_ids(fetched_by, "view_case"))
         | Q(id__in=_break_glass_case_ids(fetched_by))
     )
-    return _apply_filters(cases, filters) if filters else cases
+    return _apply_filters(cases, filters, fetched_by=fetched_by) if filters else cases
+
+
+# --- sharing by scope (DESIGN.md §3): what of a visible case a user sees --------------------------------
+#
+# The bases, and the scope each gives (the widest basis in force for the user decides):
+# - the area team of the case's area: full (they hold the case);
+# - an area team the case is shared with by an accepted collaboration, or the sending area after a transfer
+#   (an area group's REFERRAL grant): full — area staff work the case with its owners;
+# - a consent (an agency group's CONSENT grant): that consent's scope, while it is not withdrawn;
+# - a 支援会議 registration (SUPPORT_MEETING): full — §106-6 lets its members share what the support
+#   needs, under their duty of confidentiality;
+# - an accepted referral to an agency (REFERRAL): full — the agency is asked to take the support on with
+#   the team, and the referral itself rested on a consent, a meeting or an audited override;
+# - an override (OVERRIDE): full — the deliberate, audited exception made when the person's safety needs it;
+# - a manager's break-glass read: full, for its few hours, audited page by page.
+# Nothing is cached between requests: withdrawing or narrowing a basis takes effect on the next request.
+
+# The case fields every user who may see the case sees (the case list's row, casework.api's
+# CaseSummarySerializer): number, area, status, household name, issues, urgency, dates and the lead
+# caseworker. Every other field of the case (kana, phone, address, intake notes, closure reason, members,
+# ...) belongs to `full` only, so a field added to the case is hidden from `summary` until listed here.
+SUMMARY_FIELDS = (
+    "id",
+    "number",
+    "area",
+    "status",
+    "household_name",
+    "main_issue",
+    "issues",
+    "urgency",
+    "opened_on",
+    "closed_on",
+    "lead_caseworker",
+    "updated_at",
+)
+
+
+def _active_group_grants(user) -> QuerySet[CaseAccessGrant]:
+    return CaseAccessGrant.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
+        group_id__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id"),
+        revoked_at__isnull=True,
+    )
+
+
+def full_scope_condition(user) -> Q:
+    """Cases `user` sees in full, as a condition on Case (subqueries, evaluated in the database)."""
+    full_consents = Consent.objects.filter(scope=ConsentScope.FULL, withdrawn_on__isnull=True).values("id")
+    full_grants = _active_group_grants(user).filter(
+        ~Q(basis=AccessBasis.CONSENT) | Q(basis=AccessBasis.CONSENT, source_id__in=full_consents)
+    )
+    return (
+        Q(area_id__in=area_team_ids(user=user))
+        | Q(id__in=full_grants.values("case_id"))
+        | Q(id__in=_break_glass_case_ids(user))
+    )
+
+
+def case_scope_for(*, user, case: Case) -> str | None:
+    """None (the user may not see the case), ConsentScope.SUMMARY or ConsentScope.FULL: the widest basis in
+    force for the user now (see the list above). Two small queries, asked afresh on every request."""
+    visible = case_list(fetched_by=user).filter(pk=case.pk)
+    if not visible.exists():
+        return None
+    if visible.filter(full_scope_condition(user)).exists():
+        return ConsentScope.FULL
+    return ConsentScope.SUMMARY
+
+
+def own_activities_condition(user) -> Q:
+    """An agency's own activities: logged by its staff, or done together with it (a partner agency)."""
+    agencies = agency_ids(user=user)
+    staff = Membership.objects.filter(role=Role.AGENCY, agency_id__in=agencies).values("user_id")
+    partnered = Activity.partner_agencies.through.objects.filter(agency_id__in=agencies).values("activity_id")
+    return Q(staff_id__in=staff) | Q(staff_id=user.pk) | Q(id__in=partnered)
+
+
+def case_activities_in_scope(*, case: Case, user, scope: str) -> QuerySet[Activity]:
+    """The case's activities as `user` may see them: all in full scope; with summary, only their agency's."""
+    activities = case_activities(case=case)
+    if scope == ConsentScope.FULL:
+        return activities
+    return activities.filter(own_activities_condition(user))
 
 
 def is_on_case_team(*, user, case: Case) -> bool:
@@ -106,18 +191,21 @@ def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
     )
 
 
-def consent_document_get(*, case: Case, consent_id: int) -> ConsentDocument:
+def consent_document_get(*, fetched_by, case: Case, consent_id: int) -> ConsentDocument:
     """The scanned form of one of `case`'s consents; DoesNotExist for another case's consent or none.
 
-    `case` comes from case_get(fetched_by=...), so whoever may see the case may read its consent forms:
-    its area team and the agencies it is shared with (DESIGN.md §3).
+    `case` comes from case_get(fetched_by=...); of those who see it, those who see it in full may read its
+    consent forms (the area team, agencies with a full basis). A scan is the signed form, names and
+    address on it: outside a summary scope, so for a summary agency it does not exist (404).
     """
+    if case_scope_for(user=fetched_by, case=case) != ConsentScope.FULL:
+        raise ConsentDocument.DoesNotExist
     return ConsentDocument.objects.select_related("consent__case").get(
         consent_id=consent_id, consent__case=case
     )
 
 
-def _apply_filters(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
+def _apply_filters(cases: QuerySet[Case], filters: CaseFilters, *, fetched_by) -> QuerySet[Case]:
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.area:
@@ -125,16 +213,21 @@ def _apply_filters(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case
     if filters.issue:
         cases = cases.filter(id__in=CaseIssue.objects.filter(tag=filters.issue).values("case_id"))
     if filters.q.strip():
-        cases = _search(cases, SearchQuery.parse(filters.q))
+        cases = _search(cases, SearchQuery.parse(filters.q), full=full_scope_condition(fetched_by))
     return cases
 
 
-def _search(cases: QuerySet[Case], query: SearchQuery) -> QuerySet[Case]:
+def _search(cases: QuerySet[Case], query: SearchQuery, *, full: Q) -> QuerySet[Case]:
     """`?q=` within `cases` (already permission-filtered): a case number or its serial, a phone number in any
     notation (exact blind indexes), or part of a name or kana (keyed bigram tokens, casework.search).
 
     A match on several bigrams is checked against the decrypted names of the candidates, which are only ever
     cases the user may see; above search.VERIFY_LIMIT candidates the query is too broad to check.
+
+    Search never finds a case by what the user may not see in it (DESIGN.md §3, sharing by scope): in the
+    cases `full` does not cover (summary scope) a phone number finds nothing, and a name query finds only the
+    household's name (the tokens also hold the members' names and the kana, outside the summary), always
+    checked against the decrypted household name.
     """
     exact = Q(pk__in=[])
     if query.numbers:
@@ -142,22 +235,27 @@ def _search(cases: QuerySet[Case], query: SearchQuery) -> QuerySet[Case]:
     if query.serial_suffix:
         exact |= Q(number__endswith=query.serial_suffix)
     if query.phone_index:
-        exact |= Q(phone_index=query.phone_index) | Q(
-            id__in=HouseholdMember.objects.filter(phone_index=query.phone_index).values("case_id")
+        exact |= full & (
+            Q(phone_index=query.phone_index)
+            | Q(id__in=HouseholdMember.objects.filter(phone_index=query.phone_index).values("case_id"))
         )
     if not query.tokens:
         return cases.filter(exact)
-    by_name = Q(id__in=search.cases_with_all_tokens(query.tokens))
+    by_name = tokens_match = Q(id__in=search.cases_with_all_tokens(query.tokens))
+
+    def candidates(in_scope: QuerySet[Case]) -> list[int]:
+        matches = in_scope.filter(tokens_match).exclude(exact).order_by().values_list("id", flat=True)
+        return list(matches[: search.VERIFY_LIMIT + 1])
+
     if query.needs_check:
-        candidates = list(
-            cases.filter(by_name)
-            .exclude(exact)
-            .order_by()
-            .values_list("id", flat=True)[: search.VERIFY_LIMIT + 1]
-        )
-        if len(candidates) <= search.VERIFY_LIMIT:
-            by_name = Q(id__in=sorted(search.verified_case_ids(candidates, query)))
-    return cases.filter(exact | by_name)
+        full_candidates = candidates(cases.filter(full))
+        if len(full_candidates) <= search.VERIFY_LIMIT:
+            by_name = Q(id__in=sorted(search.verified_case_ids(full_candidates, query)))
+    summary_candidates = candidates(cases.exclude(full))
+    in_summary = Q(pk__in=[])
+    if len(summary_candidates) <= search.VERIFY_LIMIT:
+        in_summary = Q(id__in=sorted(search.verified_case_ids(summary_candidates, query, members=False)))
+    return cases.filter(exact | (by_name & full) | in_summary)
 
 
 def case_list_page_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -204,9 +302,15 @@ def case_status_history(*, case: Case) -> QuerySet[CaseStatusChange]:
 
 
 def activity_get(*, fetched_by, activity_id) -> Activity:
-    return Activity.objects.select_related("case").get(
+    """An activity the user may see, or Activity.DoesNotExist (404): on a case they see, and with a
+    summary scope only their agency's own (another party's activity does not exist for them)."""
+    activity = Activity.objects.select_related("case").get(
         pk=activity_id, case__in=case_list(fetched_by=fetched_by)
     )
+    if case_scope_for(user=fetched_by, case=activity.case) != ConsentScope.FULL:
+        if not Activity.objects.filter(own_activities_condition(fetched_by), pk=activity.pk).exists():
+            raise Activity.DoesNotExist
+    return activity
 
 
 @dataclass(frozen=True)

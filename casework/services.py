@@ -38,6 +38,7 @@ from .models import (
     ClosureReason,
     Consent,
     ConsentDocument,
+    ConsentScope,
     HouseholdMember,
     IssueTag,
     PlanRole,
@@ -769,13 +770,21 @@ def _share_with_agencies(case: Case, agencies: Sequence[Agency], *, basis: str, 
 
 @transaction.atomic
 def consent_give(
-    *, case: Case, given_by, agencies: Sequence[Agency], given_on: datetime.date, scope: str = ""
+    *,
+    case: Case,
+    given_by,
+    agencies: Sequence[Agency],
+    given_on: datetime.date,
+    scope: str = ConsentScope.SUMMARY,
 ) -> Consent:
-    """本人同意: share the case with these agencies for as long as the consent stands."""
+    """本人同意: share the case with these agencies, within `scope` (summary or full), for as long as the
+    consent stands. What each agency then sees is decided at every read (selectors.case_scope_for)."""
     _require_case_team(case, given_by)
     agencies = _agencies_required(agencies)
     _not_in_future(given_on, "given_on")
-    consent = Consent.objects.create(case=case, given_on=given_on, scope=scope[:200], recorded_by=given_by)
+    if scope not in ConsentScope.values:
+        raise ValidationError({"scope": _("Choose what the consent shares: the summary or everything.")})
+    consent = Consent.objects.create(case=case, given_on=given_on, scope=scope, recorded_by=given_by)
     consent.agencies.set(agencies)
     _share_with_agencies(case, agencies, basis=AccessBasis.CONSENT, source_id=consent.pk, granted_by=given_by)
     audit.record(
@@ -783,7 +792,11 @@ def consent_give(
         action=AuditAction.CONSENT_GIVE,
         case=case,
         obj=consent,
-        changes={"agencies": [None, sorted(a.code for a in agencies)], "given_on": [None, str(given_on)]},
+        changes={
+            "agencies": [None, sorted(a.code for a in agencies)],
+            "given_on": [None, str(given_on)],
+            "scope": [None, scope],
+        },
     )
     return consent
 

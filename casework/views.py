@@ -57,6 +57,7 @@ from .models import (
     CaseAccessGrant,
     Consent,
     ConsentDocument,
+    ConsentScope,
     SupportMeetingRegistration,
 )
 
@@ -189,14 +190,27 @@ def case_create(request: HttpRequest) -> HttpResponse:
 # --- case page --------------------------------------------------------------------------------------
 
 
+def _scope_context(request: HttpRequest, case: Case) -> dict:
+    """What of the case this user sees (DESIGN.md §3, sharing by scope), decided afresh on every request:
+    with a summary scope the templates leave out everything else (absent, not blanked), the members and
+    other parties' activities are not even read."""
+    scope = selectors.case_scope_for(user=request.user, case=case)
+    full = scope == ConsentScope.FULL
+    return {
+        "full_scope": full,
+        "members": selectors.case_members(case=case) if full else [],
+        "activities_in_scope": selectors.case_activities_in_scope(case=case, user=request.user, scope=scope),
+    }
+
+
 def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, **forms) -> HttpResponse:
-    activities = selectors.case_activities(case=case)
+    in_scope = _scope_context(request, case)
+    activities = in_scope.pop("activities_in_scope")
     plans = list(selectors.case_plans(case=case))
-    context = {
+    context = in_scope | {
         "case": case,
         "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),
         "can_log": selectors.can_log_activity(user=request.user, case=case),
-        "members": selectors.case_members(case=case),
         "current_plan": plans[0] if plans else None,
         "past_plans": plans[1:],
         "status_changes": selectors.case_status_history(case=case),
@@ -267,11 +281,12 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     (支援経過記録シート), oldest first. Printing personal data is an audited read of its own."""
     case = _case_or_404(request, case_id)
     services.case_record_read(case=case, read_by=request.user, action=AuditAction.CASE_PRINT)
-    context = {
+    in_scope = _scope_context(request, case)
+    activities = in_scope.pop("activities_in_scope")
+    context = in_scope | {
         "case": case,
-        "members": selectors.case_members(case=case),
         "current_plan": selectors.case_plans(case=case).first(),
-        "activities": selectors.case_activities(case=case).reverse(),
+        "activities": activities.reverse(),
     }
     return render(request, "casework/case_print.html", context)
 
@@ -524,7 +539,9 @@ def consent_document(request: HttpRequest, case_id: int, consent_id: int) -> Htt
         if consent_id > MAX_ID:
             raise Http404
         try:
-            document = selectors.consent_document_get(case=case, consent_id=consent_id)
+            document = selectors.consent_document_get(
+                fetched_by=request.user, case=case, consent_id=consent_id
+            )
         except ConsentDocument.DoesNotExist:
             raise Http404 from None
         return documents.download_response(

@@ -22,7 +22,7 @@ def withdraw(case_id, consent_id) -> str:
 
 
 def consent_payload(*agencies, **extra) -> dict:
-    return {"agencies": [a.code for a in agencies], "given_on": GIVEN_ON, "scope": "支援方針の検討", **extra}
+    return {"agencies": [a.code for a in agencies], "given_on": GIVEN_ON, "scope": "full", **extra}
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_new_consent_is_answered_with_its_representation(api, case, agency):
     assert body["case"] == case.pk
     assert body["agencies"] == [agency.code]
     assert body["given_on"] == GIVEN_ON
-    assert body["scope"] == "支援方針の検討"
+    assert body["scope"] == "full"
     assert body["withdrawn_on"] is None
     assert body["recorded_by"] == "cw_north"
 
@@ -211,7 +211,9 @@ def test_withdrawing_on_another_areas_case_is_404(api, other_case, other_casewor
         ({"agencies": ["no-such-agency"]}, "agencies"),
         ({"given_on": "2999-01-01"}, "given_on"),
         ({"given_on": "not a date"}, "given_on"),
-        ({"scope": "あ" * 201}, "scope"),
+        ({"scope": "支援方針の検討"}, "scope"),
+        ({"scope": "ALL"}, "scope"),
+        ({"scope": ""}, "scope"),
     ],
 )
 def test_invalid_consent_is_400_on_the_field(api, case, agency, change, field):

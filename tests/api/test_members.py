@@ -34,7 +34,9 @@ def member(case, caseworker):
 
 @pytest.fixture
 def shared_agency_client(case, caseworker, agency, client_for):
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
+    services.consent_give(
+        scope="full", case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today()
+    )
     staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     staff.groups.add(agency_group(agency))
     return client_for(staff)

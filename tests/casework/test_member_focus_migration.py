@@ -1,43 +1,20 @@
 """0007: the old is_central flag and the relationship are reconciled into one 本人 per case."""
 
-import datetime
-
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import historical_case_maker, migrate_to_latest
+from tests.migrating import migrate as _migrate
 
 BEFORE = [("casework", "0006_list_and_report_indexes")]
 AFTER = [("casework", "0007_member_focus_is_self")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
     apps = _migrate(BEFORE)
     try:
-        User = apps.get_model("network", "User")
-        Area = apps.get_model("network", "Area")
-        Case = apps.get_model("casework", "Case")
         Member = apps.get_model("casework", "HouseholdMember")
-        user = User.objects.create(username="migrator")
-        area = Area.objects.create(code="mig", name="移行エリア")
-
-        def case(number):
-            return Case.objects.create(
-                number=number,
-                area=area,
-                opened_on=datetime.date(2024, 4, 1),
-                main_issue="8050",
-                household_name="x",
-                household_name_kana="x",
-                created_by=user,
-            )
+        case = historical_case_maker(apps)
 
         def member(case, relationship, central=False):
             return Member.objects.create(
@@ -66,4 +43,4 @@ def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
             second: {"relationship": ["self", "other"]},
         }
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -90,6 +90,7 @@ class World:
             given_by=self.other_cw,
             agencies=[self.agency],
             given_on=datetime.date.today(),
+            scope="full",  # the case level; what a summary scope hides is tests/security/test_scope_matrix.py
         )
 
     def _case(self, user, area, label):
@@ -149,7 +150,7 @@ class World:
             )
         if label == "共有":
             services.consent_give(
-                case=case, given_by=user, agencies=[self.agency], given_on=datetime.date.today()
+                case=case, given_by=user, agencies=[self.agency], given_on=datetime.date.today(), scope="full"
             )
             return request(
                 case=case,

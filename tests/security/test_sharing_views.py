@@ -83,11 +83,11 @@ def test_consent_given_through_the_page_shares_the_case_and_withdrawal_ends_it(
 
     response = cw_client.post(
         url("consent_give", case),
-        {"consent-agencies": [agency.pk], "consent-given_on": today_str(), "consent-scope": "通院の情報"},
+        {"consent-agencies": [agency.pk], "consent-given_on": today_str(), "consent-scope": "summary"},
     )
     assert response.status_code == 302 and response["Location"].endswith("#sharing")
     consent = Consent.objects.get(case=case)
-    assert consent.scope == "通院の情報" and list(consent.agencies.all()) == [agency]
+    assert consent.scope == "summary" and list(consent.agencies.all()) == [agency]
     assert agency_client.get(url("case_detail", case)).status_code == 200
 
     response = cw_client.post(url("consent_withdraw", case, consent.pk))
@@ -99,12 +99,12 @@ def test_consent_given_through_the_page_shares_the_case_and_withdrawal_ends_it(
 
 def test_consent_without_agencies_is_400_with_the_input_kept(cw_client, case):
     response = cw_client.post(
-        url("consent_give", case), {"consent-given_on": today_str(), "consent-scope": "就労の相談内容"}
+        url("consent_give", case), {"consent-given_on": today_str(), "consent-scope": "full"}
     )
     assert response.status_code == 400
     body = response.content.decode()
     assert "機関を1つ以上選んでください。" in body
-    assert 'value="就労の相談内容"' in body
+    assert '<option value="full" selected>' in body
     assert not Consent.objects.filter(case=case).exists()
 
 

@@ -62,7 +62,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 @pytest.fixture
 def consent(case, caseworker, agency):
     return services.consent_give(
-        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today()
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today(), scope="full"
     )
 
 

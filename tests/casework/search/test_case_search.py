@@ -136,7 +136,9 @@ def test_an_agency_finds_only_the_cases_shared_with_it(yamada, caseworker, agenc
     agency_user = factories.make_staff(role="agency", agency=agency)
     agency_user.groups.add(agency_group(agency))
     assert found(agency_user, "やまだ") == set()
-    services.consent_give(case=yamada, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
+    services.consent_give(
+        scope="full", case=yamada, given_by=caseworker, agencies=[agency], given_on=datetime.date.today()
+    )
     assert found(agency_user, "やまだ") == {yamada.pk}
 
 

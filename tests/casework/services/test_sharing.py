@@ -31,7 +31,7 @@ def test_consent_lifecycle_gives_and_takes_agency_access(case, caseworker, agenc
         given_by=caseworker,
         agencies=[agency],
         given_on=datetime.date(2025, 4, 1),
-        scope="支援方針の共有",
+        scope="summary",
     )
     assert _visible(agency_user) == {case.pk}
     assert selectors.can_log_activity(user=agency_user, case=case)

@@ -119,7 +119,9 @@ def test_another_areas_member_is_404_like_a_missing_one(cw_client, case, other_c
 
 
 def test_a_sharing_agency_sees_no_edit_link_and_may_not_edit(client, case, caseworker, member, agency):
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
+    services.consent_give(
+        scope="full", case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today()
+    )
     staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     staff.groups.add(agency_group(agency))
     client.force_login(staff)
