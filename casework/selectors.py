@@ -284,9 +284,10 @@ def case_members(*, case: Case) -> QuerySet[HouseholdMember]:
 
 
 def member_get(*, fetched_by, member_id) -> HouseholdMember:
-    """A member of a case the user may see, or HouseholdMember.DoesNotExist (404) like a missing one."""
+    """A member of a case the user sees in full, or HouseholdMember.DoesNotExist (404) like a missing one:
+    members are outside a summary scope."""
     return HouseholdMember.objects.select_related("case").get(
-        pk=member_id, case__in=case_list(fetched_by=fetched_by)
+        pk=member_id, case__in=case_list(fetched_by=fetched_by).filter(full_scope_condition(fetched_by))
     )
 
 
@@ -354,7 +355,9 @@ def possible_duplicates(
     matches = Case.objects.filter(condition)
     if exclude_case_id:
         matches = matches.exclude(pk=exclude_case_id)
-    visible_ids = case_list(fetched_by=fetched_by).values("id")
+    # Visible means seen in full: a match by kana or phone in a case seen only in summary would reveal
+    # what that scope hides, so it counts as "elsewhere" (DESIGN.md §3, sharing by scope).
+    visible_ids = case_list(fetched_by=fetched_by).filter(full_scope_condition(fetched_by)).values("id")
     return DuplicateCheck(
         visible=list(matches.filter(id__in=visible_ids).only("pk", "number")[:limit]),
         elsewhere=matches.exclude(id__in=visible_ids).exists(),

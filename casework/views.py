@@ -311,8 +311,11 @@ def member_add(request: HttpRequest, case_id: int) -> HttpResponse:
 @staff_login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, case_id: int, member_id: int) -> HttpResponse:
-    """One member's own page (sized for a phone); the service audits the change old → new."""
+    """One member's own page (sized for a phone); the service audits the change old → new. Members are
+    outside a summary scope: for such a viewer the member does not exist (404)."""
     case = _case_or_404(request, case_id)
+    if selectors.case_scope_for(user=request.user, case=case) != ConsentScope.FULL:
+        raise Http404
     member = _scoped_or_404(selectors.case_members(case=case), member_id)
     _require_case_team(request, case)
     form = MemberForm.for_member(member, request.POST if request.method == "POST" else None)

@@ -283,6 +283,25 @@ def test_members_and_consent_forms_do_not_exist_for_summary(world):
     assert document.status_code == 200 and world.secrets["document"] in body(document)
 
 
+def test_a_member_does_not_exist_for_summary(world):
+    path = f"/api/v1/members/{world.member.pk}/"
+    assert api(world.summary_user).patch(path, {"sex": "female"}, format="json").status_code == 404
+    page = reverse("casework:member_edit", args=[world.case.pk, world.member.pk])
+    assert web(world.summary_user).get(page).status_code == 404
+    # The full agency may see the member but not change it: 403, as before.
+    assert api(world.full_user).patch(path, {"sex": "female"}, format="json").status_code == 403
+
+
+def test_the_duplicate_check_names_only_cases_seen_in_full(world):
+    """A match by phone or kana in a case seen in summary would reveal what that scope hides: it is only
+    "elsewhere", like a case the user may not see."""
+    for kwargs in ({"phone": PHONE}, {"kana": world.secrets["household_name_kana"]}):
+        summary = selectors.possible_duplicates(fetched_by=world.summary_user, **kwargs)
+        assert summary.visible == [] and summary.elsewhere, kwargs
+        full = selectors.possible_duplicates(fetched_by=world.full_user, **kwargs)
+        assert [c.pk for c in full.visible] == [world.case.pk] and not full.elsewhere, kwargs
+
+
 def test_another_party_s_activity_does_not_exist_for_summary(world):
     for activity in (world.team_activity, world.other_activity, world.other_partner_activity):
         answer = api(world.summary_user).post(f"/api/v1/activities/{activity.pk}/void/", {"reason": "x"})
