@@ -409,7 +409,7 @@ class EcomapResourceForm(UIForm):
     """A community resource around the household (民生委員, サロン, 町会 ...), drawn on the ecomap."""
 
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Name of the resource"),
         max_length=100,
         help_text=_("e.g. the 民生委員's name, the salon's or the association's name."),
     )

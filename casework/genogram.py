@@ -431,7 +431,7 @@ def place_ties(
     coordinates) and the whole picture's size. The ellipse grows until neighbours do not overlap."""
     if not ties:
         return [], Box(0, 0, width, height), width, height
-    pad = RESOURCE_RADIUS * 2 + 40
+    pad = RESOURCE_RADIUS + 50  # room for a line long enough to show its style
     rx, ry = width / 2 + pad, height / 2 + pad
     n = len(ties)
     while n > 1 and _ellipse_step(rx, ry, n) < 2 * RESOURCE_RADIUS + 44:
@@ -491,20 +491,20 @@ def _symbol(node: Node) -> list[str]:
         points = f"{_f(x)},{_f(y - s)} {_f(x + s)},{_f(y)} {_f(x)},{_f(y + s)} {_f(x - s)},{_f(y)}"
         return f'<polygon points="{points}"{extra}/>'
 
-    out.append(shape(0, ' class="symbol"'))
+    out.append(shape(0, " " + _paint("symbol")))
     if p.is_focus:
-        out.append(shape(-5, ' class="focus-ring"'))
+        out.append(shape(-5, " " + _paint("focus-ring")))
     if p.deceased:
         d = h * (0.7 if p.symbol == "square" else 0.55)
         out.append(
-            f'<path class="cross" d="M{_f(x - d)},{_f(y - d)}L{_f(x + d)},{_f(y + d)}'
+            f'<path {_paint("cross")} d="M{_f(x - d)},{_f(y - d)}L{_f(x + d)},{_f(y + d)}'
             f'M{_f(x + d)},{_f(y - d)}L{_f(x - d)},{_f(y + d)}"/>'
         )
     if p.age is not None:
-        out.append(f'<text class="age" x="{_f(x)}" y="{_f(y + 5)}">{p.age}</text>')
+        out.append(f'<text {_paint("age")} x="{_f(x)}" y="{_f(y + 5)}">{p.age}</text>')
     lines = [p.label, p.relationship_label] if p.label else [p.relationship_label]
     for i, line in enumerate(lines):
-        out.append(f'<text class="label" x="{_f(x)}" y="{_f(y + h + 18 + 14 * i)}">{escape(line)}</text>')
+        out.append(f'<text {_paint("label")} x="{_f(x)}" y="{_f(y + h + 18 + 14 * i)}">{escape(line)}</text>')
     out.append("</g>")
     return out
 
@@ -518,13 +518,13 @@ def _couple(line: CoupleLine, layout_: Layout) -> list[str]:
         d = f"M{_f(a.x)},{_f(bottom)}V{_f(line.y)}H{_f(b.x)}V{_f(bottom)}"
     out = [
         f'<g class="couple {line.status}" data-couple="{line.a}-{line.b}">',
-        f'<path class="couple-line" d="{d}"/>',
+        f'<path {_paint("couple-line")} d="{d}"/>',
     ]
     mid = (line.x1 + line.x2) / 2
     slashes = {"separated": [0], "divorced": [-4, 4]}.get(line.status, [])
     for dx in slashes:
         d = f"M{_f(mid + dx - 5)},{_f(line.y + 8)}L{_f(mid + dx + 5)},{_f(line.y - 8)}"
-        out.append(f'<path class="slash" d="{d}"/>')
+        out.append(f'<path {_paint("slash")} d="{d}"/>')
     out.append("</g>")
     return out
 
@@ -534,12 +534,12 @@ def _sibship(s: Sibship, layout_: Layout) -> list[str]:
     for child in s.children:
         n = layout_.node(child)
         d += f"M{_f(n.x)},{_f(s.line_y)}V{_f(n.y - SIZE / 2)}"
-    return [f'<path class="sibship" data-children="{" ".join(map(str, s.children))}" d="{d}"/>']
+    return [f'<path {_paint("sibship")} data-children="{" ".join(map(str, s.children))}" d="{d}"/>']
 
 
 def _zigzag(x1: float, y1: float, x2: float, y2: float) -> str:
     length = math.dist((x1, y1), (x2, y2))
-    steps = max(2, int(length // 10))
+    steps = max(4, int(length // 8))
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
     nx, ny = -uy, ux
     points = [f"{_f(x1)},{_f(y1)}"]
@@ -562,23 +562,23 @@ def _tie(placed: PlacedTie, index: int) -> list[str]:
         markers += ' marker-end="url(#arrow)"'
     if t.direction in ("from_household", "mutual"):
         markers += ' marker-start="url(#arrow-back)"'
+    paint = 'class="tie-line" ' + TIE_PAINT.get(t.strength, TIE_PAINT["ordinary"])
     if t.strength == "stressful":
-        line = f'<polyline class="tie-line" points="{_zigzag(ex, ey, placed.hx, placed.hy)}"{markers}/>'
+        line = f'<polyline {paint} points="{_zigzag(ex, ey, placed.hx, placed.hy)}"{markers}/>'
     else:
         line = (
-            f'<line class="tie-line" x1="{_f(ex)}" y1="{_f(ey)}" x2="{_f(placed.hx)}" y2="{_f(placed.hy)}"'
-            f"{markers}/>"
+            f'<line {paint} x1="{_f(ex)}" y1="{_f(ey)}" x2="{_f(placed.hx)}" y2="{_f(placed.hy)}"{markers}/>'
         )
     label_lines = _wrap(t.name, 6)[:3]
     out = [
         f'<g class="tie {t.strength} {t.direction}" data-tie="{escape(t.key)}">',
         line,
-        f'<circle class="resource" cx="{_f(placed.x)}" cy="{_f(placed.y)}" r="{RESOURCE_RADIUS}"/>',
+        f'<circle {_paint("resource")} cx="{_f(placed.x)}" cy="{_f(placed.y)}" r="{RESOURCE_RADIUS}"/>',
     ]
     top = placed.y - 7 * (len(label_lines) - 1) + 4
     for i, text in enumerate(label_lines):
         out.append(
-            f'<text class="resource-name" x="{_f(placed.x)}" y="{_f(top + 14 * i)}">{escape(text)}</text>'
+            f'<text {_paint("resource-name")} x="{_f(placed.x)}" y="{_f(top + 14 * i)}">{escape(text)}</text>'
         )
     out.append("</g>")
     return out
@@ -593,23 +593,35 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-STYLE = """
-.member .symbol,.member .focus-ring{fill:#fff;stroke:#1a1a1a;stroke-width:2}
-.member .cross{stroke:#1a1a1a;stroke-width:2}
-.age,.label{text-anchor:middle;fill:#1a1a1a;paint-order:stroke;stroke:#fff;stroke-width:3px}
-.age{font-size:14px}
-.label{font-size:12px}
-.couple-line,.sibship,.slash{fill:none;stroke:#1a1a1a;stroke-width:2}
-.household{fill:none;stroke:#555;stroke-width:1.5;stroke-dasharray:6 4}
-.frame{fill:none;stroke:#999;stroke-width:1}
-.resource{fill:#f4f7fb;stroke:#1a1a1a;stroke-width:1.5}
-.resource-name{font-size:12px;text-anchor:middle;fill:#1a1a1a}
-.tie-line{fill:none;stroke:#1a1a1a}
-.tie.strong .tie-line{stroke-width:5}
-.tie.ordinary .tie-line{stroke-width:1.5}
-.tie.weak .tie-line{stroke-width:1.5;stroke-dasharray:6 5}
-.tie.stressful .tie-line{stroke-width:1.5;stroke:#8a1c1c}
-"""
+INK = "#1a1a1a"
+TEXT = f'fill="{INK}" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="middle"'
+# Presentation attributes, not a <style> element: they survive the page's Content-Security-Policy
+# (style-src 'self'), print as drawn, and the SVG stays self-contained when saved on its own.
+PAINT = {
+    "symbol": f'fill="#fff" stroke="{INK}" stroke-width="2"',
+    "focus-ring": f'fill="none" stroke="{INK}" stroke-width="2"',
+    "cross": f'fill="none" stroke="{INK}" stroke-width="2"',
+    "age": f'{TEXT} font-size="14"',
+    "label": f'{TEXT} font-size="12"',
+    "couple-line": f'fill="none" stroke="{INK}" stroke-width="2"',
+    "slash": f'fill="none" stroke="{INK}" stroke-width="2"',
+    "sibship": f'fill="none" stroke="{INK}" stroke-width="2"',
+    "household": 'fill="none" stroke="#555" stroke-width="1.5" stroke-dasharray="6 4"',
+    "frame": 'fill="none" stroke="#999" stroke-width="1"',
+    "resource": f'fill="#f4f7fb" stroke="{INK}" stroke-width="1.5"',
+    "resource-name": f'{TEXT} font-size="12"',
+}
+# The ecomap's conventional lines: strong = thick, ordinary = thin, weak = dashed, stressful = zigzag.
+TIE_PAINT = {
+    "strong": f'fill="none" stroke="{INK}" stroke-width="5"',
+    "ordinary": f'fill="none" stroke="{INK}" stroke-width="1.5"',
+    "weak": f'fill="none" stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 5"',
+    "stressful": 'fill="none" stroke="#8a1c1c" stroke-width="1.5"',
+}
+
+
+def _paint(name: str) -> str:
+    return f'class="{name}" {PAINT[name]}'
 
 
 def render_svg(layout_: Layout, ties: Sequence[Tie] = (), *, title: str = "", description: str = "") -> str:
@@ -618,14 +630,13 @@ def render_svg(layout_: Layout, ties: Sequence[Tie] = (), *, title: str = "", de
     placed, frame, width, height = place_ties(ties, width=layout_.width, height=layout_.height)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="genogram" viewBox="0 0 {_f(width)} {_f(height)}"'
-        f' width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="genogram-title'
+        f' width="{_f(width)}" height="{_f(height)}" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="genogram-title'
         f'{" genogram-desc" if description else ""}">',
         f'<title id="genogram-title">{escape(title)}</title>',
     ]
     if description:
         out.append(f'<desc id="genogram-desc">{escape(description)}</desc>')
     out += [
-        f"<style>{STYLE}</style>",
         "<defs>",
         '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="12" markerHeight="12"'
         ' markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="#1a1a1a"/></marker>',
@@ -637,11 +648,11 @@ def render_svg(layout_: Layout, ties: Sequence[Tie] = (), *, title: str = "", de
         out += _tie(p, i)
     out.append(f'<g class="household-map" transform="translate({_f(frame.x)} {_f(frame.y)})">')
     out.append(
-        f'<rect class="frame" x="0" y="0" width="{_f(frame.width)}" height="{_f(frame.height)}" rx="16"/>'
+        f'<rect {_paint("frame")} x="0" y="0" width="{_f(frame.width)}" height="{_f(frame.height)}" rx="16"/>'
     )
     for box in layout_.households:
         out.append(
-            f'<rect class="household" x="{_f(box.x)}" y="{_f(box.y)}" width="{_f(box.width)}"'
+            f'<rect {_paint("household")} x="{_f(box.x)}" y="{_f(box.y)}" width="{_f(box.width)}"'
             f' height="{_f(box.height)}" rx="12"/>'
         )
     for couple in layout_.couples:
