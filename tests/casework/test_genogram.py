@@ -255,6 +255,7 @@ def households(draw):
         relationship = draw(st.sampled_from(RELATIONSHIPS_BY_GENERATION[g]))
         earlier = [p.id for p in people]
         father = draw(st.one_of(st.none(), st.sampled_from(earlier)))
+        mother = draw(st.one_of(st.none(), st.sampled_from(earlier)))
         people.append(
             Person(
                 pid,
@@ -268,12 +269,13 @@ def households(draw):
                 if relationship == "spouse"
                 else "",
                 father_id=father if draw(st.booleans()) else None,
+                mother_id=mother if mother != father and draw(st.booleans()) else None,
             )
         )
     return people
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(households())
 def test_no_two_members_overlap_and_everyone_is_drawn(people):
     result = layout(people)
@@ -287,3 +289,14 @@ def test_no_two_members_overlap_and_everyone_is_drawn(people):
         assert box.x + box.width <= result.width and box.y + box.height <= result.height
     root = parse(render_svg(result))
     assert len(members(root)) == len(people)
+
+
+def test_parent_links_that_go_round_in_a_circle_still_draw_everyone():
+    people = [
+        Person(1, "self", "本人", "male"),
+        Person(2, "other", "その他", "female", father_id=3),
+        Person(3, "other", "その他", "male", father_id=2),
+    ]
+    result = layout(people)
+    assert sorted(n.person.id for n in result.nodes) == [1, 2, 3]
+    assert len(members(parse(render_svg(result)))) == 3
