@@ -551,7 +551,7 @@ def _zigzag(x1: float, y1: float, x2: float, y2: float) -> str:
     return " ".join(points)
 
 
-def _tie(placed: PlacedTie, index: int) -> list[str]:
+def _tie(placed: PlacedTie) -> list[str]:
     t = placed.tie
     # the line runs from the resource's edge to the household's frame
     length = math.dist((placed.x, placed.y), (placed.hx, placed.hy)) or 1
@@ -630,7 +630,8 @@ def render_svg(layout_: Layout, ties: Sequence[Tie] = (), *, title: str = "", de
     placed, frame, width, height = place_ties(ties, width=layout_.width, height=layout_.height)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="genogram" viewBox="0 0 {_f(width)} {_f(height)}"'
-        f' width="{_f(width)}" height="{_f(height)}" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="genogram-title'
+        f' width="{_f(width)}" height="{_f(height)}" preserveAspectRatio="xMidYMid meet"'
+        f' role="img" aria-labelledby="genogram-title'
         f'{" genogram-desc" if description else ""}">',
         f'<title id="genogram-title">{escape(title)}</title>',
     ]
@@ -644,8 +645,8 @@ def render_svg(layout_: Layout, ties: Sequence[Tie] = (), *, title: str = "", de
         ' markerUnits="userSpaceOnUse" orient="auto"><path d="M10,0L0,5L10,10z" fill="#1a1a1a"/></marker>',
         "</defs>",
     ]
-    for i, p in enumerate(placed):
-        out += _tie(p, i)
+    for p in placed:
+        out += _tie(p)
     out.append(f'<g class="household-map" transform="translate({_f(frame.x)} {_f(frame.y)})">')
     out.append(
         f'<rect {_paint("frame")} x="0" y="0" width="{_f(frame.width)}" height="{_f(frame.height)}" rx="16"/>'

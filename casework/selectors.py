@@ -378,7 +378,7 @@ def case_household_picture(*, case: Case, viewer) -> dict:
     ties = ecomap.case_ties(case=case, show_names=show_names)
     facts = genogram.describe(layout, ties)
     return {
-        "svg": genogram.render_svg(layout, ties, title=_("Genogram and ecomap"), description=""),
+        "svg": genogram.render_svg(layout, ties, title=_("Genogram and ecomap")),
         "facts": facts,
         "show_names": show_names,
         "member_count": len(people),
