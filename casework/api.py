@@ -51,6 +51,7 @@ from .models import (
     ContactMethod,
     HouseholdMember,
     IssueTag,
+    Partnership,
     ReferralSource,
     Relationship,
     ScreeningOutcome,
@@ -86,6 +87,12 @@ class HouseholdMemberSerializer(serializers.ModelSerializer):
     is_focus = serializers.BooleanField(
         read_only=True, help_text='The person at the centre of support: relationship is "self".'
     )
+    partnership = serializers.ChoiceField(
+        choices=Partnership.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text='A spouse\'s partnership with the person at the centre; "" for anyone else.',
+    )
 
     class Meta:
         model = HouseholdMember
@@ -100,6 +107,13 @@ class HouseholdMemberSerializer(serializers.ModelSerializer):
             "phone",
             "issues",
             "is_focus",
+            "age",
+            "deceased",
+            "deceased_year",
+            "lives_together",
+            "partnership",
+            "father",
+            "mother",
         ]
         read_only_fields = fields
 
@@ -393,6 +407,41 @@ class MemberCreateSerializer(serializers.Serializer):
         required=False, help_text='true: this member is the person at the centre (relationship "self").'
     )
     issues = ChoiceListField(choices=IssueTag.choices, required=False, allow_empty=True)
+    # for the genogram
+    age = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=130,
+        help_text="When the birth date is unknown.",
+    )
+    deceased = serializers.BooleanField(required=False)
+    deceased_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2200)
+    lives_together = serializers.BooleanField(required=False)
+    partnership = serializers.ChoiceField(
+        choices=Partnership.choices,
+        required=False,
+        allow_blank=True,
+        help_text="A spouse's: married, separated or divorced.",
+    )
+    father = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Id of another member of the same household."
+    )
+    mother = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Id of another member of the same household."
+    )
+
+
+def _member_parents(case, data: dict) -> dict:
+    """The father/mother ids of a member body → members of the same case (another case's is a 400)."""
+    data = dict(data)
+    for role in ("father", "mother"):
+        if data.get(role) is not None:
+            parent = case.members.filter(pk=data[role]).first()
+            if parent is None:
+                raise serializers.ValidationError({role: ["Choose a member of this household."]})
+            data[role] = parent
+    return data
 
 
 class MemberUpdateSerializer(RejectUnknownKeysMixin, MemberCreateSerializer):
@@ -674,7 +723,8 @@ class CaseMemberListApi(GenericAPIView):
         _require_case_team(request, case)
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = services.member_add(case=case, added_by=request.user, **serializer.validated_data)
+        fields = _member_parents(case, serializer.validated_data)
+        member = services.member_add(case=case, added_by=request.user, **fields)
         return Response(HouseholdMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
@@ -694,7 +744,8 @@ class MemberDetailApi(GenericAPIView):
         _require_case_team(request, member.case)
         serializer = MemberUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = services.member_update(member=member, updated_by=request.user, **serializer.validated_data)
+        fields = _member_parents(member.case, serializer.validated_data)
+        member = services.member_update(member=member, updated_by=request.user, **fields)
         return Response(HouseholdMemberSerializer(member).data)
 
 

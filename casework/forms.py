@@ -23,10 +23,15 @@ from .models import (
     ClosureReason,
     ConsentScope,
     ContactMethod,
+    EcomapKind,
+    HouseholdMember,
     IssueTag,
+    Partnership,
     ReferralSource,
     Relationship,
     Sex,
+    SupportDirection,
+    TieStrength,
     Urgency,
 )
 from .selectors import CaseFilters
@@ -317,11 +322,64 @@ class MemberForm(UIForm):
     issues = forms.MultipleChoiceField(
         label=_("Issues"), choices=IssueTag.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    # for the genogram
+    age = forms.IntegerField(
+        label=_("Age"),
+        required=False,
+        min_value=0,
+        max_value=130,
+        help_text=_("When the birth date is not known."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    lives_together = forms.TypedChoiceField(
+        label=_("Living arrangement"),
+        choices=[("true", _("Lives together")), ("false", _("Lives apart"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        initial="true",
+    )
+    deceased = forms.BooleanField(label=_("Deceased"), required=False)
+    deceased_year = forms.IntegerField(
+        label=_("Year of death"),
+        required=False,
+        min_value=1900,
+        max_value=2200,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    partnership = forms.ChoiceField(
+        label=_("Partnership"),
+        required=False,
+        help_text=_("For a spouse (配偶者): married, separated or divorced."),
+    )
+    father = forms.ModelChoiceField(
+        label=_("Father"),
+        queryset=HouseholdMember.objects.none(),
+        required=False,
+        help_text=_("Where the relationship alone does not say whose child this is."),
+    )
+    mother = forms.ModelChoiceField(
+        label=_("Mother"), queryset=HouseholdMember.objects.none(), required=False
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, parents=None, **kwargs):
+        """`parents`: the household's members this member may be a child of (for the father/mother boxes)."""
         kwargs.setdefault("prefix", "member")
         super().__init__(*args, **kwargs)
         self.fields["relationship"].choices = _blank("---------") + Relationship.choices
+        self.fields["partnership"].choices = _blank("---------") + Partnership.choices
+        for role in ("father", "mother"):
+            field = self.fields[role]
+            field.queryset = parents if parents is not None else HouseholdMember.objects.none()
+            field.label_from_instance = _member_choice_label
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("lives_together") is None:
+            cleaned.pop("lives_together", None)  # not sent (an older form): the record keeps what it has
+        if not cleaned.get("deceased") and cleaned.get("deceased_year") is not None:
+            self.add_error("deceased_year", _("A year of death is given only for a deceased member."))
+        return cleaned
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
@@ -336,7 +394,50 @@ class MemberForm(UIForm):
     def for_member(cls, member, data=None) -> MemberForm:
         """The edit form, filled with the member's current values."""
         initial = {name: getattr(member, name) for name in cls.base_fields}
+        initial["lives_together"] = "true" if member.lives_together else "false"
+        parents = HouseholdMember.objects.filter(case_id=member.case_id).exclude(pk=member.pk)
+        return cls(data, initial=initial, parents=parents)
+
+
+def _member_choice_label(member) -> str:
+    return f"{member.get_relationship_display()} {member.name}"
+
+
+# --- ecomap resources -------------------------------------------------------------------------------
+
+
+class EcomapResourceForm(UIForm):
+    """A community resource around the household (民生委員, サロン, 町会 ...), drawn on the ecomap."""
+
+    name = forms.CharField(
+        label=_("Name of the resource"),
+        max_length=100,
+        help_text=_("e.g. the 民生委員's name, the salon's or the association's name."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=EcomapKind.choices)
+    strength = forms.ChoiceField(
+        label=_("Strength of the tie"), choices=TieStrength.choices, initial=TieStrength.ORDINARY
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction of support"),
+        choices=SupportDirection.choices,
+        initial=SupportDirection.TO_HOUSEHOLD,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "resource")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_resource(cls, resource, data=None) -> EcomapResourceForm:
+        initial = {name: getattr(resource, name) for name in cls.base_fields}
         return cls(data, initial=initial)
+
+
+class EcomapResourceRemoveForm(forms.Form):
+    """Removing a resource says so explicitly: a bare POST removes nothing."""
+
+    confirm = forms.BooleanField(label=_("Remove this resource from the ecomap"), required=True)
 
 
 # --- plans ------------------------------------------------------------------------------------------

@@ -239,6 +239,14 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("不明")
 
 
+class Partnership(models.TextChoices):
+    """The state of a spouse's partnership with the person at the centre (the genogram's marriage line)."""
+
+    MARRIED = "married", _("婚姻中")
+    SEPARATED = "separated", _("別居")
+    DIVORCED = "divorced", _("離婚")
+
+
 class HouseholdMember(models.Model):
     """A member of the household (世帯員).
 
@@ -255,6 +263,21 @@ class HouseholdMember(models.Model):
     relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
     phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
     issues = models.JSONField(_("issues"), default=list, blank=True)
+    # what the genogram needs (casework/genogram.py)
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)  # when the birth date is unknown
+    deceased = models.BooleanField(_("deceased"), default=False)
+    deceased_year = models.PositiveSmallIntegerField(_("year of death"), null=True, blank=True)
+    lives_together = models.BooleanField(_("lives together"), default=True)
+    partnership = models.CharField(
+        _("partnership"), max_length=16, choices=Partnership.choices, blank=True
+    )  # for 配偶者: married / separated / divorced
+    # Where the relationship alone is ambiguous (whose child is a grandchild?), the member's parents.
+    father = models.ForeignKey(
+        "self", verbose_name=_("father"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    mother = models.ForeignKey(
+        "self", verbose_name=_("mother"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     kana_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
     birth_date_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
     phone_index = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
@@ -286,6 +309,17 @@ class HouseholdMember(models.Model):
     @property
     def issue_labels(self) -> list[str]:
         return [IssueTag(tag).label for tag in self.issues or [] if tag in IssueTag.values]
+
+    def age_on(self, day) -> int | None:
+        """Age in full years on `day` (at death, for a deceased member whose year is known); else `age`."""
+        if self.birth_date is None:
+            return self.age
+        if self.deceased:
+            if self.deceased_year is None:
+                return None
+            return self.deceased_year - self.birth_date.year
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
 
 class CaseSearchToken(models.Model):
@@ -569,6 +603,59 @@ class CaseAccessGrant(models.Model):
         return f"{self.case_id}: {self.basis}"
 
 
+class EcomapKind(models.TextChoices):
+    MINSEI = "minsei", _("民生委員")
+    SALON = "salon", _("サロン")
+    NEIGHBOURHOOD = "neighbourhood", _("町会・自治会")
+    OTHER = "other", _("その他")
+
+
+class TieStrength(models.TextChoices):
+    """The ecomap's line: strong (thick), ordinary (thin), weak (dashed), stressful (zigzag)."""
+
+    STRONG = "strong", _("強い")
+    ORDINARY = "ordinary", _("普通")
+    WEAK = "weak", _("弱い")
+    STRESSFUL = "stressful", _("ストレスのある")
+
+
+class SupportDirection(models.TextChoices):
+    """Which way support flows between the household and the resource (the ecomap's arrows)."""
+
+    TO_HOUSEHOLD = "to_household", _("資源から世帯へ")
+    FROM_HOUSEHOLD = "from_household", _("世帯から資源へ")
+    MUTUAL = "mutual", _("相互")
+    NONE = "none", _("なし")
+
+
+class EcomapResource(models.Model):
+    """A community resource around the household that no other record names (民生委員, サロン, 町会 ...),
+    added by the worker for the ecomap. `name` may name a person (the 民生委員): encrypted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ecomap_resources")
+    name = EncryptedCharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=EcomapKind.choices)
+    strength = models.CharField(
+        _("strength of the tie"), max_length=16, choices=TieStrength.choices, default=TieStrength.ORDINARY
+    )
+    direction = models.CharField(
+        _("direction of support"),
+        max_length=16,
+        choices=SupportDirection.choices,
+        default=SupportDirection.TO_HOUSEHOLD,
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("ecomap resource")
+        verbose_name_plural = _("ecomap resources")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.kind} #{self.pk}"
+
+
 class AuditAction(models.TextChoices):
     CASE_VIEW = "case.view", _("ケース閲覧")
     CASE_CREATE = "case.create", _("ケース登録")
@@ -577,6 +664,7 @@ class AuditAction(models.TextChoices):
     CASE_EXPORT = "case.export", _("エクスポート")
     CASE_PRINT = "case.print", _("印刷")
     MEMBER_CHANGE = "member.change", _("世帯員の変更")
+    ECOMAP_CHANGE = "ecomap.change", _("エコマップの変更")
     PLAN_CREATE = "plan.create", _("プラン作成")
     ACTIVITY_CREATE = "activity.create", _("活動記録")
     ACTIVITY_UPDATE = "activity.update", _("活動の訂正")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from network.groups import agency_group_name, area_group_name
 from network.models import Agency, Area, Membership, Role
@@ -25,6 +26,7 @@ from .models import (
     Consent,
     ConsentDocument,
     ConsentScope,
+    EcomapResource,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -447,3 +449,34 @@ def lead_caseworker_choices(*, case: Case):
         .objects.filter(is_active=True, id__in=members)
         .order_by("last_name", "first_name", "username")
     )
+
+
+def may_see_member_names(*, user, case: Case) -> bool:
+    """Whether the household picture (genogram, ecomap, their text) names people for `user`, who may see
+    `case`: only with the full scope (a summary-scope agency sees shapes and relationships, no names)."""
+    return case_scope_for(user=user, case=case) == ConsentScope.FULL
+
+
+def case_ecomap_resources(*, case: Case) -> QuerySet[EcomapResource]:
+    return case.ecomap_resources.order_by("kind", "id")
+
+
+def case_household_picture(*, case: Case, viewer) -> dict:
+    """The genogram's layout, the ecomap's ties, the SVG and its text alternative, as `viewer` may see
+    them."""
+    from . import ecomap, genogram
+
+    show_names = may_see_member_names(user=viewer, case=case)
+    people = genogram.people_from_members(
+        case_members(case=case), today=timezone.localdate(), show_names=show_names
+    )
+    layout = genogram.layout(people)
+    ties = ecomap.case_ties(case=case, show_names=show_names)
+    facts = genogram.describe(layout, ties)
+    return {
+        "svg": genogram.render_svg(layout, ties, title=_("Genogram and ecomap")),
+        "facts": facts,
+        "show_names": show_names,
+        "member_count": len(people),
+        "tie_count": len(ties),
+    }

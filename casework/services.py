@@ -39,6 +39,7 @@ from .models import (
     Consent,
     ConsentDocument,
     ConsentScope,
+    EcomapResource,
     HouseholdMember,
     IssueTag,
     PlanRole,
@@ -291,7 +292,24 @@ def case_reopen(*, case: Case, reopened_by, note: str = "") -> Case:
 
 # --- household members -------------------------------------------------------------------------
 
-MEMBER_FIELDS = {"name", "name_kana", "birth_date", "sex", "relationship", "phone", "issues"}
+MEMBER_FIELDS = {
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "relationship",
+    "phone",
+    "issues",
+    # the genogram's facts
+    "age",
+    "deceased",
+    "deceased_year",
+    "lives_together",
+    "partnership",
+    "father",
+    "mother",
+}
+MAX_AGE = 130
 
 
 def _check_member_fields(fields: dict) -> None:
@@ -340,6 +358,36 @@ def _focus_taken_error() -> ValidationError:
     )
 
 
+def _check_genogram_facts(member: HouseholdMember) -> None:
+    """Parents are other members of the same household; a year of death needs a death; only a spouse has
+    a partnership state (the genogram draws it on the line to 本人)."""
+    errors = {}
+    for role in ("father", "mother"):
+        parent = getattr(member, role)
+        if parent is None:
+            continue
+        if parent.case_id != member.case_id:
+            errors[role] = _("Choose a member of this household.")
+        elif member.pk is not None and parent.pk == member.pk:
+            errors[role] = _("A member cannot be their own parent.")
+    if member.father_id is not None and member.father_id == member.mother_id:
+        errors["mother"] = _("The father and the mother must be different members.")
+    if member.deceased_year is not None:
+        this_year = timezone.localdate().year
+        if not member.deceased:
+            errors["deceased_year"] = _("A year of death is given only for a deceased member.")
+        elif member.deceased_year > this_year:
+            errors["deceased_year"] = _("The year of death cannot be in the future.")
+        elif member.birth_date and member.deceased_year < member.birth_date.year:
+            errors["deceased_year"] = _("The year of death cannot be before the birth date.")
+    if member.age is not None and member.age > MAX_AGE:
+        errors["age"] = _("Give an age between 0 and %(max)s.") % {"max": MAX_AGE}
+    if member.partnership and member.relationship != Relationship.SPOUSE:
+        errors["partnership"] = _("Only a spouse (配偶者) has a partnership state.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def _save_member(member: HouseholdMember) -> HouseholdMember:
     bad = [t for t in member.issues or [] if t not in IssueTag.values]
     if bad:
@@ -349,6 +397,7 @@ def _save_member(member: HouseholdMember) -> HouseholdMember:
     member.phone_index = encryption.phone_index(member.phone or "")
     if member.birth_date and member.birth_date > timezone.localdate():
         raise ValidationError({"birth_date": _("The birth date cannot be in the future.")})
+    _check_genogram_facts(member)
     member.full_clean(exclude=["case"])
     others = HouseholdMember.objects.filter(case_id=member.case_id).exclude(pk=member.pk)
     if member.is_focus and others.filter(relationship=Relationship.SELF).exists():
@@ -1119,3 +1168,65 @@ def consent_document_delete(
     )
     document.delete()
     transaction.on_commit(lambda: document_discard(stored_name))
+
+
+# --- ecomap resources ----------------------------------------------------------------------------
+
+ECOMAP_RESOURCE_FIELDS = {"name", "kind", "strength", "direction"}
+
+
+def _check_ecomap_fields(fields: dict) -> None:
+    unknown = set(fields) - ECOMAP_RESOURCE_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown ecomap fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+
+
+@transaction.atomic
+def ecomap_resource_add(*, case: Case, added_by, **fields) -> EcomapResource:
+    """A community resource the worker draws on the ecomap (民生委員, サロン, 町会 ...); audited."""
+    _require_team(case, added_by)
+    _check_ecomap_fields(fields)
+    resource = EcomapResource(case=case, created_by=added_by, **fields)
+    resource.full_clean(exclude=["case", "created_by"])
+    resource.save()
+    audit.record(
+        actor=added_by,
+        action=AuditAction.ECOMAP_CHANGE,
+        case=case,
+        obj=resource,
+        changes=audit.changes_between(EcomapResource, {}, fields),
+    )
+    return resource
+
+
+@transaction.atomic
+def ecomap_resource_update(*, resource: EcomapResource, updated_by, **fields) -> EcomapResource:
+    """Edit a resource; the audit row keeps old → new (its name masked). No change, no row."""
+    _require_team(resource.case, updated_by)
+    _check_ecomap_fields(fields)
+    before = {name: getattr(resource, name) for name in fields}
+    for name, value in fields.items():
+        setattr(resource, name, value)
+    resource.full_clean(exclude=["case", "created_by"])
+    resource.save()
+    diff = audit.changes_between(EcomapResource, before, fields)
+    if diff:
+        audit.record(
+            actor=updated_by, action=AuditAction.ECOMAP_CHANGE, case=resource.case, obj=resource, changes=diff
+        )
+    return resource
+
+
+@transaction.atomic
+def ecomap_resource_remove(*, resource: EcomapResource, removed_by) -> None:
+    """Take a resource off the ecomap; the audit row says what went (its name masked)."""
+    _require_team(resource.case, removed_by)
+    before = {name: getattr(resource, name) for name in ECOMAP_RESOURCE_FIELDS}
+    audit.record(
+        actor=removed_by,
+        action=AuditAction.ECOMAP_CHANGE,
+        case=resource.case,
+        obj=resource,
+        changes=audit.changes_between(EcomapResource, before, dict.fromkeys(before, "")),
+    )
+    resource.delete()

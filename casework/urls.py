@@ -11,6 +11,18 @@ urlpatterns = [
     path("<int:case_id>/print/", views.case_print, name="case_print"),
     path("<int:case_id>/members/", views.member_add, name="member_add"),
     path("<int:case_id>/members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
+    path("<int:case_id>/genogram/", views.case_genogram, name="case_genogram"),
+    path("<int:case_id>/genogram/resources/", views.ecomap_resource_add, name="ecomap_resource_add"),
+    path(
+        "<int:case_id>/genogram/resources/<int:resource_id>/",
+        views.ecomap_resource_edit,
+        name="ecomap_resource_edit",
+    ),
+    path(
+        "<int:case_id>/genogram/resources/<int:resource_id>/remove/",
+        views.ecomap_resource_remove,
+        name="ecomap_resource_remove",
+    ),
     path("<int:case_id>/plans/", views.plan_create, name="plan_create"),
     path("<int:case_id>/status/", views.case_change_status, name="case_change_status"),
     path("<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),

@@ -38,6 +38,8 @@ from .forms import (
     ConsentDocumentDeleteForm,
     ConsentDocumentForm,
     ConsentForm,
+    EcomapResourceForm,
+    EcomapResourceRemoveForm,
     LeadCaseworkerForm,
     MemberForm,
     PlanForm,
@@ -218,7 +220,7 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "activity_total": activities.count(),
         "timeline_limit": TIMELINE_LIMIT,
         "log_form": forms.get("log_form") or QuickActivityForm(),
-        "member_form": forms.get("member_form") or MemberForm(),
+        "member_form": forms.get("member_form") or MemberForm(parents=selectors.case_members(case=case)),
         "plan_form": forms.get("plan_form") or PlanForm(),
         "role_formset": forms.get("role_formset") or plan_role_formset(),
         "status_form": forms.get("status_form")
@@ -287,6 +289,7 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "current_plan": selectors.case_plans(case=case).first(),
         "activities": activities.reverse(),
+        "picture": selectors.case_household_picture(case=case, viewer=request.user),
     }
     return render(request, "casework/case_print.html", context)
 
@@ -296,7 +299,7 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
 def member_add(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     _require_case_team(request, case)
-    form = MemberForm(request.POST)
+    form = MemberForm(request.POST, parents=selectors.case_members(case=case))
     if form.is_valid():
         try:
             services.member_add(case=case, added_by=request.user, **form.cleaned_data)
@@ -714,3 +717,93 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                     return redirect(_case_url(case))
     context = {"form": form, "hours": services.BREAK_GLASS_HOURS}
     return render(request, "casework/break_glass.html", context, status=status)
+
+
+# --- the household at a glance: genogram and ecomap -----------------------------------------------
+
+
+def _render_genogram(
+    request: HttpRequest, case: Case, *, status: int = 200, resource_form=None
+) -> HttpResponse:
+    can_edit = selectors.is_on_case_team(user=request.user, case=case)
+    context = {
+        "case": case,
+        "picture": selectors.case_household_picture(case=case, viewer=request.user),
+        "can_edit_case": can_edit,
+        "resources": selectors.case_ecomap_resources(case=case) if can_edit else [],
+        "resource_form": (resource_form or EcomapResourceForm()) if can_edit else None,
+    }
+    return render(request, "casework/genogram.html", context, status=status)
+
+
+@staff_login_required
+@require_GET
+def case_genogram(request: HttpRequest, case_id: int) -> HttpResponse:
+    """ジェノグラム・エコマップ: drawn from the record as the viewer may see it; an audited read."""
+    case = _case_or_404(request, case_id)
+    services.case_record_read(case=case, read_by=request.user)
+    return _render_genogram(request, case)
+
+
+@staff_login_required
+@require_POST
+def ecomap_resource_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
+    form = EcomapResourceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ecomap_resource_add(case=case, added_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The resource was added to the ecomap."))
+            return redirect(reverse("casework:case_genogram", args=[case.pk]) + "#resources")
+    return _render_genogram(request, case, status=FORM_ERROR, resource_form=form)
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def ecomap_resource_edit(request: HttpRequest, case_id: int, resource_id: int) -> HttpResponse:
+    """One resource's own page (sized for a phone): edit it, or remove it from the ecomap."""
+    case = _case_or_404(request, case_id)
+    resource = _scoped_or_404(selectors.case_ecomap_resources(case=case), resource_id)
+    _require_case_team(request, case)
+    form = EcomapResourceForm.for_resource(resource, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = FORM_ERROR
+        if form.is_valid():
+            try:
+                services.ecomap_resource_update(
+                    resource=resource, updated_by=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The resource was updated."))
+                return redirect(reverse("casework:case_genogram", args=[case.pk]) + "#resources")
+    else:
+        services.case_record_read(case=case, read_by=request.user)  # the form shows a person's name
+    context = {"case": case, "resource": resource, "form": form, "remove_form": EcomapResourceRemoveForm()}
+    return render(request, "casework/ecomap_resource_form.html", context, status=status)
+
+
+@staff_login_required
+@require_POST
+def ecomap_resource_remove(request: HttpRequest, case_id: int, resource_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    resource = _scoped_or_404(selectors.case_ecomap_resources(case=case), resource_id)
+    _require_case_team(request, case)
+    remove_form = EcomapResourceRemoveForm(request.POST)
+    if not remove_form.is_valid():
+        context = {
+            "case": case,
+            "resource": resource,
+            "form": EcomapResourceForm.for_resource(resource),
+            "remove_form": remove_form,
+        }
+        return render(request, "casework/ecomap_resource_form.html", context, status=FORM_ERROR)
+    services.ecomap_resource_remove(resource=resource, removed_by=request.user)
+    messages.success(request, _("The resource was removed from the ecomap."))
+    return redirect(reverse("casework:case_genogram", args=[case.pk]) + "#resources")

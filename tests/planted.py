@@ -30,6 +30,7 @@ from casework.models import (
     CaseAccessGrant,
     CaseStatusChange,
     ConsentDocument,
+    EcomapResource,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -142,6 +143,10 @@ def plant_every_encrypted_field() -> Planted:
         birth_date=p.date(HouseholdMember, "birth_date"),
         phone=p.text(HouseholdMember, "phone"),
         relationship="self",
+    )
+    # A community resource on the ecomap, named after the person it is (a 民生委員).
+    casework_services.ecomap_resource_add(
+        case=case, added_by=caseworker, name=p.text(EcomapResource, "name"), kind="minsei"
     )
     casework_services.plan_create(
         case=case,

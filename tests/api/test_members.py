@@ -174,3 +174,70 @@ def test_sharing_agency_reads_members_but_may_not_change_them(shared_agency_clie
 
 def test_unauthenticated_is_401(anon, case):
     assert anon.get(members_url(case.pk)).status_code == 401
+
+
+# --- what the genogram needs -------------------------------------------------------------------------------
+
+
+def test_a_member_carries_the_genogram_facts_in_and_out(api, case, member):
+    response = api.post(
+        members_url(case.pk),
+        {
+            "name": "架空 一郎",
+            "name_kana": "カクウ イチロウ",
+            "relationship": "child",
+            "sex": "male",
+            "age": 40,
+            "lives_together": False,
+            "deceased": True,
+            "deceased_year": 2023,
+            "father": member.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["age"], body["lives_together"], body["deceased"], body["deceased_year"]) == (
+        40,
+        False,
+        True,
+        2023,
+    )
+    assert (body["father"], body["mother"], body["partnership"]) == (member.pk, None, "")
+    listed = {m["id"]: m for m in api.get(members_url(case.pk)).json()}
+    assert listed[member.pk]["lives_together"] is True and listed[member.pk]["deceased"] is False
+
+
+def test_a_spouse_partnership_is_patched_and_audited(api, case, caseworker):
+    spouse = services.member_add(
+        case=case, added_by=caseworker, name="架空 花子", name_kana="カクウ ハナコ", relationship="spouse"
+    )
+    response = api.patch(member_url(spouse.pk), {"partnership": "separated"}, format="json")
+    assert response.status_code == 200 and response.json()["partnership"] == "separated"
+    event = AuditEvent.objects.filter(action="member.change", object_id=str(spouse.pk)).latest("id")
+    assert event.changes == {"partnership": ["", "separated"]}
+
+
+def test_a_parent_from_another_household_is_a_400(api, case, other_area):
+    other_cw = factories.make_staff("cw_elsewhere", area=other_area)
+    other = factories.make_case(by=other_cw, area=other_area)
+    stranger = services.member_add(
+        case=other, added_by=other_cw, name="他区 太郎", name_kana="タク タロウ", relationship="self"
+    )
+    response = api.post(
+        members_url(case.pk),
+        {"name": "架空 子", "name_kana": "カクウ コ", "relationship": "child", "mother": stranger.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "mother" in str(response.json())
+    assert not HouseholdMember.objects.filter(case=case, relationship="child").exists()
+
+
+def test_a_year_of_death_without_a_death_is_a_400(api, case):
+    response = api.post(
+        members_url(case.pk),
+        {"name": "架空 子", "name_kana": "カクウ コ", "relationship": "child", "deceased_year": 2020},
+        format="json",
+    )
+    assert response.status_code == 400

@@ -116,6 +116,10 @@ class World:
             name_kana=f"ヒトク{label}ハナコ",
             relationship="self",
         )
+        # A community resource on the ecomap, named after a person (its name is personal data).
+        resource = services.ecomap_resource_add(
+            case=case, added_by=user, name=f"秘匿{label}民生委員", kind="minsei"
+        )
         case.objects = {
             "case_id": case.pk,
             "activity_id": activity.pk,
@@ -124,6 +128,7 @@ class World:
             "grant_id": case.access_grants.get(basis="consent", source_id=consent.pk).pk,
             "referral_id": self._referral(case, user, label).pk,
             "member_id": member.pk,
+            "resource_id": resource.pk,
         }
         case.secrets = [
             f"秘匿{label}世帯",
@@ -131,6 +136,7 @@ class World:
             f"秘匿{label}メモ",
             f"秘匿{label}花子",
             f"秘匿{label}同意",
+            f"秘匿{label}民生委員",
         ]
         return case
 

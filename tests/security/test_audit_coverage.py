@@ -171,6 +171,33 @@ def add_a_member(w):
     return w.caseworker
 
 
+@path(AuditAction.ECOMAP_CHANGE)
+def add_an_ecomap_resource(w):
+    data = {"resource-name": "架空 民生委員", "resource-kind": "minsei", "resource-strength": "strong"}
+    expect(w.web(w.caseworker).post(w.url("ecomap_resource_add"), {**data, "resource-direction": "mutual"}))
+    return w.caseworker
+
+
+def _ecomap_resource(w):
+    return services.ecomap_resource_add(case=w.case, added_by=w.caseworker, name="架空 サロン", kind="salon")
+
+
+@path(AuditAction.ECOMAP_CHANGE)
+def edit_an_ecomap_resource(w):
+    resource = _ecomap_resource(w)
+    data = {"resource-name": "架空 サロン", "resource-kind": "salon", "resource-strength": "weak"}
+    url = w.url("ecomap_resource_edit", resource.pk)
+    expect(w.web(w.caseworker).post(url, {**data, "resource-direction": "to_household"}))
+    return w.caseworker
+
+
+@path(AuditAction.ECOMAP_CHANGE)
+def remove_an_ecomap_resource(w):
+    resource = _ecomap_resource(w)
+    expect(w.web(w.caseworker).post(w.url("ecomap_resource_remove", resource.pk), {"confirm": "on"}))
+    return w.caseworker
+
+
 @path(AuditAction.MEMBER_CHANGE)
 def edit_a_member(w):
     member = services.member_add(
