@@ -85,6 +85,7 @@ class World:
             "activity.other_party_note": marker("他機関メモ"),
             "activity.other_party_partner_note": marker("他機関同行メモ"),
             "document": marker("同意書"),
+            "ecomap.resource": marker("民生委員"),
         }
         self.visible = {  # what summary must see
             "household_name": self.household_name,
@@ -132,6 +133,14 @@ class World:
                 uploaded_by=self.caseworker,
                 upload=SimpleUploadedFile("同意書.pdf", f"%PDF-1.4\n{s['document']}\n".encode()),
             )
+        self.resource = services.ecomap_resource_add(
+            case=self.case,
+            added_by=self.caseworker,
+            name=s["ecomap.resource"],
+            kind="minsei",
+            strength="strong",
+            direction="mutual",
+        )
         log = factories.log_activity
         self.team_activity = log(self.case, by=self.caseworker, note=s["activity.team_note"])
         self.other_activity = log(self.case, by=self.other_user, note=s["activity.other_party_note"])
@@ -328,7 +337,11 @@ def test_the_case_page_and_its_print_show_the_summary_only(world):
         assert 'id="members"' not in html and "tel:" not in html
 
     full = body(web(world.full_user).get(reverse("casework:case_detail", args=[world.case.pk])))
-    assert all(value in full for value in world.secrets.values() if value != world.secrets["document"])
+    # the document is a download; the resources are on the genogram page
+    elsewhere = {world.secrets["document"], world.secrets["ecomap.resource"]}
+    assert all(value in full for value in world.secrets.values() if value not in elsewhere)
+    genogram = body(web(world.full_user).get(reverse("casework:case_genogram", args=[world.case.pk])))
+    assert world.secrets["ecomap.resource"] in genogram
 
 
 def test_search_does_not_find_a_case_by_what_summary_may_not_see(world):
@@ -366,6 +379,7 @@ def test_every_case_route_answers_the_summary_agency_without_a_hidden_value(worl
         "grant_id": 1,
         "referral_id": 1,
         "member_id": world.member.pk,
+        "resource_id": world.resource.pk,
     }
     web_client, api_client = web(world.summary_user), api(world.summary_user)
     walked = 0

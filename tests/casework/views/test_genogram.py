@@ -160,7 +160,7 @@ def test_an_agency_with_a_summary_consent_sees_no_names(client, case, caseworker
 
 
 def test_an_agency_with_full_sharing_sees_the_names(client, case, caseworker, agency, household):
-    agency_client = _agency_client(client, case, caseworker, agency, scope="")
+    agency_client = _agency_client(client, case, caseworker, agency, scope="full")
     body = agency_client.get(page_url(case)).content.decode()
     assert "架空 太郎" in body
 
@@ -230,7 +230,7 @@ def test_editing_and_removing_a_resource_are_audited(cw_client, case, caseworker
 
 def test_only_the_area_team_edits_resources(client, case, caseworker, agency):
     resource = services.ecomap_resource_add(case=case, added_by=caseworker, name="架空 町会", kind="other")
-    agency_client = _agency_client(client, case, caseworker, agency, scope="")
+    agency_client = _agency_client(client, case, caseworker, agency, scope="full")
     assert (
         agency_client.post(
             reverse("casework:ecomap_resource_add", args=[case.pk]), resource_data()
