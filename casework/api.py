@@ -201,7 +201,15 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "case", "version", "assessed_on", *Assessment.content_fields(), "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "case",
+            "version",
+            "assessed_on",
+            *Assessment.content_fields(),
+            "recorded_by",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
@@ -751,7 +759,9 @@ class CaseAssessmentListApi(GenericAPIView):
             reverse("api-assessment-detail", kwargs={"assessment_id": assessment.pk})
         )
         return Response(
-            AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+            AssessmentSerializer(assessment).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
         )
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network.fiscal import TOKYO
 from network.models import Agency
@@ -381,7 +382,9 @@ class AssessmentForm(UIForm):
         super().__init__(*args, **kwargs)
         for code, _label in ASSESSMENT_DOMAINS:
             self.fields[f"{code}_status"] = forms.ChoiceField(
-                label=_("Status"), choices=AssessmentStatus.choices, initial=AssessmentStatus.UNKNOWN
+                label=pgettext_lazy("assessment", "Status"),
+                choices=AssessmentStatus.choices,
+                initial=AssessmentStatus.UNKNOWN,
             )
             self.fields[f"{code}_note"] = forms.CharField(
                 label=_("Situation and issues"),

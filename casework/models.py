@@ -6,6 +6,7 @@ Writes go through casework.services; reads of cases through casework.selectors.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network.models import Agency, Area, CommunityArea
 
@@ -340,11 +341,11 @@ class PlanRole(models.Model):
 class AssessmentStatus(models.TextChoices):
     """The short status of one domain of the assessment sheet."""
 
-    UNKNOWN = "unknown", _("not yet assessed")
-    NONE = "none", _("no issue")
-    WATCH = "watch", _("keep watch")
-    ISSUE = "issue", _("issue")
-    URGENT = "urgent", _("urgent")
+    UNKNOWN = "unknown", pgettext_lazy("assessment status", "not yet assessed")
+    NONE = "none", pgettext_lazy("assessment status", "no issue")
+    WATCH = "watch", pgettext_lazy("assessment status", "keep watch")
+    ISSUE = "issue", pgettext_lazy("assessment status", "issue")
+    URGENT = "urgent", pgettext_lazy("assessment status", "urgent")
 
 
 # The domains of the national インテーク・アセスメントシート, in the sheet's order: (code, label).
@@ -440,7 +441,10 @@ class Assessment(models.Model):
         ]
 
     def summaries(self) -> list[dict]:
-        return [{"code": code, "label": label, "text": getattr(self, code)} for code, label in ASSESSMENT_SUMMARIES]
+        return [
+            {"code": code, "label": label, "text": getattr(self, code)}
+            for code, label in ASSESSMENT_SUMMARIES
+        ]
 
 
 class ActivityKind(models.TextChoices):

@@ -103,7 +103,14 @@ def case_sharing(*, case: Case) -> dict:
 def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
     """ "Who looked at this": reads and break-glass openings of the case, newest first."""
     return case.audit_events.filter(
-        action__in=["case.view", "assessment.view", "case.export", "case.print", "document.download", "break_glass"]
+        action__in=[
+            "case.view",
+            "assessment.view",
+            "case.export",
+            "case.print",
+            "document.download",
+            "break_glass",
+        ]
     )
 
 

@@ -479,7 +479,10 @@ def assessment_record(
         name: value.strip() if isinstance(value, str) and not name.endswith("_status") else value
         for name, value in content.items()
     }
-    values = {name: values.get(name, Assessment._meta.get_field(name).get_default()) for name in Assessment.content_fields()}
+    values = {
+        name: values.get(name, Assessment._meta.get_field(name).get_default())
+        for name in Assessment.content_fields()
+    }
     assessed_on = assessed_on or timezone.localdate()
     errors = _assessment_errors(values, assessed_on=assessed_on, latest=latest)
     if errors:
@@ -498,7 +501,9 @@ def assessment_record(
         values | {"assessed_on": assessed_on},
     )
     changes["version"] = [latest.version if latest else None, assessment.version]
-    audit.record(actor=recorded_by, action=AuditAction.ASSESSMENT_CREATE, case=case, obj=assessment, changes=changes)
+    audit.record(
+        actor=recorded_by, action=AuditAction.ASSESSMENT_CREATE, case=case, obj=assessment, changes=changes
+    )
     return assessment
 
 

@@ -115,8 +115,12 @@ class World:
             name_kana=f"ヒトク{label}ハナコ",
             relationship="self",
         )
+        assessment = services.assessment_record(
+            case=case, recorded_by=user, health_status="issue", life_history=f"秘匿{label}生活歴"
+        )
         case.objects = {
             "case_id": case.pk,
+            "assessment_id": assessment.pk,
             "activity_id": activity.pk,
             "consent_id": consent.pk,
             "registration_id": _registration(case, user).pk,
@@ -130,6 +134,7 @@ class World:
             f"秘匿{label}メモ",
             f"秘匿{label}花子",
             f"秘匿{label}同意",
+            f"秘匿{label}生活歴",
         ]
         return case
 
