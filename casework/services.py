@@ -474,15 +474,13 @@ def assessment_record(
         raise TypeError(f"not assessment fields: {sorted(unknown)}")
     Case.objects.select_for_update().filter(pk=case.pk).exists()  # one version number at a time per case
     latest = case.assessments.order_by("-version").first()
-    before = {name: getattr(latest, name) for name in Assessment.content_fields()} if latest else {}
-    values = before | {
-        name: value.strip() if isinstance(value, str) and not name.endswith("_status") else value
-        for name, value in content.items()
+    fields = Assessment.content_fields()
+    before = {name: getattr(latest, name) for name in fields} if latest else {}
+    blank = {name: Assessment._meta.get_field(name).get_default() for name in fields}  # unknown / ""
+    given = {
+        name: value.strip() if not name.endswith("_status") else value for name, value in content.items()
     }
-    values = {
-        name: values.get(name, Assessment._meta.get_field(name).get_default())
-        for name in Assessment.content_fields()
-    }
+    values = blank | before | given
     assessed_on = assessed_on or timezone.localdate()
     errors = _assessment_errors(values, assessed_on=assessed_on, latest=latest)
     if errors:
