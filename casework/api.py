@@ -38,9 +38,13 @@ from network.selectors import active_agencies, areas_of
 
 from . import documents, selectors, services
 from .models import (
+    ASSESSMENT_DOMAINS,
+    ASSESSMENT_SUMMARIES,
     AccessBasis,
     Activity,
     ActivityKind,
+    Assessment,
+    AssessmentStatus,
     Case,
     CaseAccessGrant,
     CaseStatus,
@@ -197,6 +201,27 @@ class ActivitySerializer(serializers.ModelSerializer):
             "void_reason",
             "voided_at",
             "version",
+        ]
+        read_only_fields = fields
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    """インテーク・アセスメントシート, one version: per domain `<domain>_status` and `<domain>_note`, then
+    the summaries. Versions are never changed; a re-assessment is a new version."""
+
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "case",
+            "version",
+            "assessed_on",
+            *Assessment.content_fields(),
+            "recorded_by",
+            "recorded_at",
         ]
         read_only_fields = fields
 
@@ -468,6 +493,28 @@ class ActivityCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
 
 
+class AssessmentCreateSerializer(RejectUnknownKeysMixin, serializers.Serializer):
+    """A new version. Every field is optional: what is left out is copied from the latest version (or is
+    `unknown` / empty for the first assessment); `assessed_on` defaults to today."""
+
+    assessed_on = serializers.DateField(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for code, label in ASSESSMENT_DOMAINS:
+            fields[f"{code}_status"] = serializers.ChoiceField(
+                choices=AssessmentStatus.choices, required=False, help_text=label
+            )
+            fields[f"{code}_note"] = serializers.CharField(
+                required=False, allow_blank=True, max_length=4000, trim_whitespace=True, help_text=label
+            )
+        for code, label in ASSESSMENT_SUMMARIES:
+            fields[code] = serializers.CharField(
+                required=False, allow_blank=True, max_length=4000, trim_whitespace=True, help_text=label
+            )
+        return fields
+
+
 class ActivityVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
@@ -535,6 +582,14 @@ class BreakGlassSerializer(serializers.Serializer):
 def _visible_case(request, case_id) -> Case:
     """The case if the user may see it; Case.DoesNotExist (→ 404) for hidden and missing alike."""
     return selectors.case_get(fetched_by=request.user, case_id=case_id)
+
+
+def _assessable_case(request, case_id) -> Case:
+    """The case if the user may read its assessments; Case.DoesNotExist (→ 404) otherwise."""
+    case = selectors.case_list(fetched_by=request.user).get(pk=case_id)
+    if not selectors.can_read_assessment(user=request.user, case=case):
+        raise Case.DoesNotExist
+    return case
 
 
 def _require_case_team(request, case: Case) -> None:
@@ -747,6 +802,63 @@ class MemberDetailApi(GenericAPIView):
         fields = _member_parents(member.case, serializer.validated_data)
         member = services.member_update(member=member, updated_by=request.user, **fields)
         return Response(HouseholdMemberSerializer(member).data)
+
+
+class CaseAssessmentListApi(GenericAPIView):
+    """A case's assessment versions, newest first (an audited read); record a (re-)assessment."""
+
+    serializer_class = AssessmentSerializer
+
+    @extend_schema(
+        operation_id="cases_assessments_list",
+        responses={200: AssessmentSerializer(many=True), 404: NOT_FOUND},
+        tags=["assessments"],
+    )
+    def get(self, request, case_id: int):
+        case = _assessable_case(request, case_id)
+        page = self.paginate_queryset(selectors.case_assessments(case=case))
+        services.assessment_record_read(case=case, read_by=request.user)
+        return self.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_assessments_create",
+        request=AssessmentCreateSerializer,
+        responses={201: AssessmentSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["assessments"],
+    )
+    def post(self, request, case_id: int):
+        case = _assessable_case(request, case_id)
+        if not selectors.can_record_assessment(user=request.user, case=case):
+            raise PermissionDenied(_("Only the case's area team can change the case."))
+        serializer = AssessmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_record(
+            case=case, recorded_by=request.user, **serializer.validated_data
+        )
+        location = request.build_absolute_uri(
+            reverse("api-assessment-detail", kwargs={"assessment_id": assessment.pk})
+        )
+        return Response(
+            AssessmentSerializer(assessment).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+class AssessmentDetailApi(GenericAPIView):
+    """One assessment version as written (an audited read)."""
+
+    serializer_class = AssessmentSerializer
+
+    @extend_schema(
+        operation_id="assessments_retrieve",
+        responses={200: AssessmentSerializer, 404: NOT_FOUND},
+        tags=["assessments"],
+    )
+    def get(self, request, assessment_id: int):
+        assessment = selectors.assessment_get(fetched_by=request.user, assessment_id=assessment_id)
+        services.assessment_record_read(case=assessment.case, read_by=request.user, assessment=assessment)
+        return Response(AssessmentSerializer(assessment).data)
 
 
 class ActivityVoidApi(GenericAPIView):
@@ -1035,6 +1147,10 @@ urlpatterns = [
     path("cases/", CaseListApi.as_view(), name="api-case-list"),
     path("cases/<int:case_id>/", CaseDetailApi.as_view(), name="api-case-detail"),
     path("cases/<int:case_id>/activities/", CaseActivityListApi.as_view(), name="api-case-activity-list"),
+    path(
+        "cases/<int:case_id>/assessments/", CaseAssessmentListApi.as_view(), name="api-case-assessment-list"
+    ),
+    path("assessments/<int:assessment_id>/", AssessmentDetailApi.as_view(), name="api-assessment-detail"),
     path("activities/<int:activity_id>/void/", ActivityVoidApi.as_view(), name="api-activity-void"),
     path("cases/<int:case_id>/members/", CaseMemberListApi.as_view(), name="api-case-member-list"),
     path("members/<int:member_id>/", MemberDetailApi.as_view(), name="api-member-detail"),

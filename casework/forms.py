@@ -12,13 +12,17 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network.fiscal import TOKYO
 from network.models import Agency
 from network.selectors import active_agencies, areas_of
 
 from .models import (
+    ASSESSMENT_DOMAINS,
+    ASSESSMENT_SUMMARIES,
     ActivityKind,
+    AssessmentStatus,
     CaseStatus,
     ClosureReason,
     ConsentScope,
@@ -465,6 +469,41 @@ class PlanForm(UIForm):
         kwargs.setdefault("prefix", "plan")
         super().__init__(*args, **kwargs)
         self.fields["created_on"].initial = timezone.localdate
+
+
+# --- assessment -------------------------------------------------------------------------------------
+
+
+class AssessmentForm(UIForm):
+    """インテーク・アセスメントシート: per domain a status and a narrative, then the summaries. Prefilled
+    from the latest version, so a re-assessment changes only what changed."""
+
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, _label in ASSESSMENT_DOMAINS:
+            self.fields[f"{code}_status"] = forms.ChoiceField(
+                label=pgettext_lazy("assessment", "Status"),
+                choices=AssessmentStatus.choices,
+                initial=AssessmentStatus.UNKNOWN,
+            )
+            self.fields[f"{code}_note"] = forms.CharField(
+                label=_("Situation and issues"),
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        for code, label in ASSESSMENT_SUMMARIES:
+            self.fields[code] = forms.CharField(
+                label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+            )
+
+    def domain_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(label, self[f"{code}_status"], self[f"{code}_note"]) for code, label in ASSESSMENT_DOMAINS]
+
+    def summary_fields(self) -> list[forms.BoundField]:
+        return [self[code] for code, _label in ASSESSMENT_SUMMARIES]
 
 
 class PlanRoleForm(UIForm):

@@ -6,6 +6,7 @@ Writes go through casework.services; reads of cases through casework.selectors.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network.models import Agency, Area, CommunityArea
 
@@ -371,6 +372,115 @@ class PlanRole(models.Model):
         return f"{self.plan_id}: {self.agency_id}"
 
 
+class AssessmentStatus(models.TextChoices):
+    """The short status of one domain of the assessment sheet."""
+
+    UNKNOWN = "unknown", pgettext_lazy("assessment status", "not yet assessed")
+    NONE = "none", pgettext_lazy("assessment status", "no issue")
+    WATCH = "watch", pgettext_lazy("assessment status", "keep watch")
+    ISSUE = "issue", pgettext_lazy("assessment status", "issue")
+    URGENT = "urgent", pgettext_lazy("assessment status", "urgent")
+
+
+# The domains of the national インテーク・アセスメントシート, in the sheet's order: (code, label).
+# Each code names two columns of Assessment: <code>_status and <code>_note.
+ASSESSMENT_DOMAINS: tuple[tuple[str, str], ...] = (
+    ("health", _("Health and disability")),  # 健康・障害
+    ("daily_living", _("Daily living")),  # 日常生活
+    ("economy", _("Household economy and debt")),  # 家計・債務
+    ("work", _("Work and education")),  # 就労・教育
+    ("housing", _("Housing")),  # 住まい
+    ("family", _("Family relations and care burden")),  # 家族関係・介護負担
+    ("social", _("Social participation and isolation")),  # 社会参加・孤立
+    ("rights", _("Rights protection")),  # 権利擁護
+)
+# The narratives that are not tied to one domain.
+ASSESSMENT_SUMMARIES: tuple[tuple[str, str], ...] = (
+    ("life_history", _("Life history")),  # 生活歴
+    ("wishes", _("The person's own wishes")),  # 本人の思い
+    ("strengths", _("Strengths")),  # 強み
+    ("analysis", _("Analysis of the issues and their background")),  # 課題の分析
+)
+
+
+def _domain_status(label):
+    return models.CharField(
+        label, max_length=8, choices=AssessmentStatus.choices, default=AssessmentStatus.UNKNOWN
+    )
+
+
+class Assessment(models.Model):
+    """インテーク・アセスメントシート: one dated version of a case's assessment.
+
+    A re-assessment is a new row (version n+1); a row is never changed once written, so every earlier
+    assessment stays readable as it was. One row per version, with a status and an encrypted narrative
+    column per domain, rather than Assessment + one AssessmentDomain row per domain: the domains are the
+    fixed set of the national sheet, a version is always complete (every domain, even "not yet
+    assessed"), a version is written and read whole, and the API and the printed sheet address each
+    domain by a stable field name. A ninth domain is a migration either way.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
+    version = models.PositiveIntegerField(_("version"), editable=False)
+    assessed_on = models.DateField(_("assessed on"))
+    health_status = _domain_status(_("Health and disability"))
+    health_note = EncryptedTextField(_("Health and disability"), blank=True)
+    daily_living_status = _domain_status(_("Daily living"))
+    daily_living_note = EncryptedTextField(_("Daily living"), blank=True)
+    economy_status = _domain_status(_("Household economy and debt"))
+    economy_note = EncryptedTextField(_("Household economy and debt"), blank=True)
+    work_status = _domain_status(_("Work and education"))
+    work_note = EncryptedTextField(_("Work and education"), blank=True)
+    housing_status = _domain_status(_("Housing"))
+    housing_note = EncryptedTextField(_("Housing"), blank=True)
+    family_status = _domain_status(_("Family relations and care burden"))
+    family_note = EncryptedTextField(_("Family relations and care burden"), blank=True)
+    social_status = _domain_status(_("Social participation and isolation"))
+    social_note = EncryptedTextField(_("Social participation and isolation"), blank=True)
+    rights_status = _domain_status(_("Rights protection"))
+    rights_note = EncryptedTextField(_("Rights protection"), blank=True)
+    life_history = EncryptedTextField(_("Life history"), blank=True)
+    wishes = EncryptedTextField(_("The person's own wishes"), blank=True)
+    strengths = EncryptedTextField(_("Strengths"), blank=True)
+    analysis = EncryptedTextField(_("Analysis of the issues and their background"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="assessment_case_version")]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} assessment v{self.version}"
+
+    @classmethod
+    def content_fields(cls) -> list[str]:
+        """What a worker writes: the date aside, every status and narrative (a re-assessment copies these)."""
+        names = [f"{code}_{part}" for code, _label in ASSESSMENT_DOMAINS for part in ("status", "note")]
+        return names + [code for code, _label in ASSESSMENT_SUMMARIES]
+
+    def domains(self) -> list[dict]:
+        """The domains in the sheet's order, for pages and print: code, label, status, its label, note."""
+        return [
+            {
+                "code": code,
+                "label": label,
+                "status": getattr(self, f"{code}_status"),
+                "status_label": getattr(self, f"get_{code}_status_display")(),
+                "note": getattr(self, f"{code}_note"),
+            }
+            for code, label in ASSESSMENT_DOMAINS
+        ]
+
+    def summaries(self) -> list[dict]:
+        return [
+            {"code": code, "label": label, "text": getattr(self, code)}
+            for code, label in ASSESSMENT_SUMMARIES
+        ]
+
+
 class ActivityKind(models.TextChoices):
     VISIT = "visit", _("訪問")
     OFFICE = "office", _("来所")
@@ -665,6 +775,8 @@ class AuditAction(models.TextChoices):
     CASE_PRINT = "case.print", _("印刷")
     MEMBER_CHANGE = "member.change", _("世帯員の変更")
     ECOMAP_CHANGE = "ecomap.change", _("エコマップの変更")
+    ASSESSMENT_CREATE = "assessment.create", _("アセスメント記録")
+    ASSESSMENT_VIEW = "assessment.view", _("アセスメント閲覧")
     PLAN_CREATE = "plan.create", _("プラン作成")
     ACTIVITY_CREATE = "activity.create", _("活動記録")
     ACTIVITY_UPDATE = "activity.update", _("活動の訂正")

@@ -17,6 +17,7 @@ from . import encryption, search
 from .models import (
     AccessBasis,
     Activity,
+    Assessment,
     AuditEvent,
     Case,
     CaseAccessGrant,
@@ -189,7 +190,14 @@ def case_sharing(*, case: Case) -> dict:
 def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
     """ "Who looked at this": reads and break-glass openings of the case, newest first."""
     return case.audit_events.filter(
-        action__in=["case.view", "case.export", "case.print", "document.download", "break_glass"]
+        action__in=[
+            "case.view",
+            "assessment.view",
+            "case.export",
+            "case.print",
+            "document.download",
+            "break_glass",
+        ]
     )
 
 
@@ -298,6 +306,46 @@ def case_plans(*, case: Case) -> QuerySet[SupportPlan]:
     return case.plans.select_related("created_by").prefetch_related(
         Prefetch("roles", queryset=PlanRole.objects.select_related("agency").order_by("id"))
     )
+
+
+def can_read_assessment(*, user, case: Case) -> bool:
+    """Who may read a case's assessments (narratives of health, debt, family…): those who see the case in
+    full (the team, agencies sharing it fully, a manager's break-glass read); a summary scope never shows
+    them (API.md: narratives are absent). Pages and API ask only this."""
+    return case_scope_for(user=user, case=case) == ConsentScope.FULL
+
+
+def can_record_assessment(*, user, case: Case) -> bool:
+    """Assessing is the case's area team's work, like its plan."""
+    return user.is_authenticated and user.is_active and is_on_case_team(user=user, case=case)
+
+
+def case_assessments(*, case: Case) -> QuerySet[Assessment]:
+    """Every assessment version of the case, newest first (the first is the one in force)."""
+    return case.assessments.select_related("recorded_by").order_by("-version")
+
+
+def assessment_latest(*, case: Case) -> Assessment | None:
+    return case_assessments(case=case).first()
+
+
+def assessment_get(*, fetched_by, assessment_id) -> Assessment:
+    """One assessment version the user may read, or Assessment.DoesNotExist (404) like a missing one."""
+    assessment = Assessment.objects.select_related("case", "recorded_by").get(
+        pk=assessment_id, case__in=case_list(fetched_by=fetched_by)
+    )
+    if not can_read_assessment(user=fetched_by, case=assessment.case):
+        raise Assessment.DoesNotExist
+    return assessment
+
+
+def assessment_initial(*, case: Case) -> dict:
+    """What a (re-)assessment form starts from: the latest version's content, dated today."""
+    latest = assessment_latest(case=case)
+    initial = {"assessed_on": timezone.localdate()}
+    if latest is not None:
+        initial |= {name: getattr(latest, name) for name in Assessment.content_fields()}
+    return initial
 
 
 def case_status_history(*, case: Case) -> QuerySet[CaseStatusChange]:

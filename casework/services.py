@@ -28,6 +28,8 @@ from .models import (
     Activity,
     ActivityKind,
     ActivityRevision,
+    Assessment,
+    AssessmentStatus,
     AuditAction,
     Case,
     CaseAccessGrant,
@@ -485,6 +487,79 @@ def plan_create(
     )
     audit.record(actor=created_by, action=AuditAction.PLAN_CREATE, case=case, obj=plan)
     return plan
+
+
+# --- assessments (インテーク・アセスメントシート) -----------------------------------------------------
+
+ASSESSMENT_TEXT_MAX = 4000  # characters per narrative: a sheet's box, not a document
+
+
+def _assessment_errors(values: dict, *, assessed_on: datetime.date, latest: Assessment | None) -> dict:
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        if name.endswith("_status") and value not in AssessmentStatus.values:
+            errors[name] = _("Choose one of the listed statuses.")
+        elif not name.endswith("_status") and len(value) > ASSESSMENT_TEXT_MAX:
+            errors[name] = _("Write at most %(max)d characters here.") % {"max": ASSESSMENT_TEXT_MAX}
+    if assessed_on > timezone.localdate():
+        errors["assessed_on"] = _("The assessment date must not be in the future.")
+    elif latest is not None and assessed_on < latest.assessed_on:
+        errors["assessed_on"] = _("The date must not be before the previous assessment (%(date)s).") % {
+            "date": latest.assessed_on.isoformat()
+        }
+    return errors
+
+
+@transaction.atomic
+def assessment_record(
+    *, case: Case, recorded_by, assessed_on: datetime.date | None = None, **content
+) -> Assessment:
+    """Record an assessment: the first, or a re-assessment as a new version (the previous ones stay as
+    they were). A re-assessment starts as a copy of the latest version: what `content` does not give
+    (any of Assessment.content_fields()) is carried over unchanged. Audited with old → new per field,
+    narratives masked."""
+    _require_team(case, recorded_by)
+    unknown = set(content) - set(Assessment.content_fields())
+    if unknown:
+        raise TypeError(f"not assessment fields: {sorted(unknown)}")
+    Case.objects.select_for_update().filter(pk=case.pk).exists()  # one version number at a time per case
+    latest = case.assessments.order_by("-version").first()
+    fields = Assessment.content_fields()
+    before = {name: getattr(latest, name) for name in fields} if latest else {}
+    blank = {name: Assessment._meta.get_field(name).get_default() for name in fields}  # unknown / ""
+    given = {
+        name: value.strip() if not name.endswith("_status") else value for name, value in content.items()
+    }
+    values = blank | before | given
+    assessed_on = assessed_on or timezone.localdate()
+    errors = _assessment_errors(values, assessed_on=assessed_on, latest=latest)
+    if errors:
+        raise ValidationError(errors)
+    assessment = Assessment.objects.create(
+        case=case,
+        version=latest.version + 1 if latest else 1,
+        assessed_on=assessed_on,
+        recorded_by=recorded_by,
+        recorded_at=timezone.now(),
+        **values,
+    )
+    changes = audit.changes_between(
+        Assessment,
+        before | ({"assessed_on": latest.assessed_on} if latest else {}),
+        values | {"assessed_on": assessed_on},
+    )
+    changes["version"] = [latest.version if latest else None, assessment.version]
+    audit.record(
+        actor=recorded_by, action=AuditAction.ASSESSMENT_CREATE, case=case, obj=assessment, changes=changes
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_record_read(*, case: Case, read_by, assessment: Assessment | None = None) -> None:
+    """Reading assessment narratives (a version's page, the history, the API) is an audited read of its own
+    kind, so an auditor can tell who read the sheet from who opened the case."""
+    audit.record(actor=read_by, action=AuditAction.ASSESSMENT_VIEW, case=case, obj=assessment or case)
 
 
 # --- activities ----------------------------------------------------------------------------------

@@ -24,6 +24,13 @@ urlpatterns = [
         name="ecomap_resource_remove",
     ),
     path("<int:case_id>/plans/", views.plan_create, name="plan_create"),
+    path("<int:case_id>/assessments/", views.assessment_history, name="assessment_history"),
+    path("<int:case_id>/assessments/new/", views.assessment_create, name="assessment_create"),
+    path(
+        "<int:case_id>/assessments/<int:assessment_id>/",
+        views.assessment_detail,
+        name="assessment_detail",
+    ),
     path("<int:case_id>/status/", views.case_change_status, name="case_change_status"),
     path("<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),
     path("<int:case_id>/activities/new/", views.activity_log, name="activity_log"),

@@ -32,6 +32,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from . import documents, selectors, services
 from .forms import (
+    AssessmentForm,
     BreakGlassForm,
     CaseFilterForm,
     CaseIntakeForm,
@@ -54,6 +55,7 @@ from .forms import (
 )
 from .models import (
     Activity,
+    Assessment,
     AuditAction,
     Case,
     CaseAccessGrant,
@@ -227,6 +229,9 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "break_glass_grant": selectors.break_glass_grant(user=request.user, case=case),
+        "can_read_assessment": selectors.can_read_assessment(user=request.user, case=case),
+        "can_record_assessment": selectors.can_record_assessment(user=request.user, case=case),
+        "assessment": selectors.assessment_latest(case=case),
     }
     context |= _access_control_context(request, case, forms)
     return render(request, "casework/case_detail.html", context, status=status)
@@ -358,6 +363,77 @@ def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, _("The support plan was saved."))
             return redirect(_case_url(case, "plan"))
     return _render_case_detail(request, case, status=FORM_ERROR, plan_form=form, role_formset=roles)
+
+
+# --- assessment (インテーク・アセスメントシート) --------------------------------------------------------
+
+
+def _readable_assessments_or_404(request: HttpRequest, case_id: int) -> Case:
+    """The case, if the user may read its assessments; 404 like a missing case otherwise."""
+    case = _case_or_404(request, case_id)
+    if not selectors.can_read_assessment(user=request.user, case=case):
+        raise Http404
+    return case
+
+
+@staff_login_required
+@require_GET
+def assessment_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Every version, newest first, each with its statuses and a link to read it whole."""
+    case = _readable_assessments_or_404(request, case_id)
+    services.assessment_record_read(case=case, read_by=request.user)
+    context = {
+        "case": case,
+        "assessments": selectors.case_assessments(case=case),
+        "can_record_assessment": selectors.can_record_assessment(user=request.user, case=case),
+    }
+    return render(request, "casework/assessment_history.html", context)
+
+
+@staff_login_required
+@require_GET
+def assessment_detail(request: HttpRequest, case_id: int, assessment_id: int) -> HttpResponse:
+    """One version as written (an audited read of its narratives)."""
+    case = _readable_assessments_or_404(request, case_id)
+    assessment: Assessment = _scoped_or_404(selectors.case_assessments(case=case), assessment_id)
+    services.assessment_record_read(case=case, read_by=request.user, assessment=assessment)
+    latest = selectors.assessment_latest(case=case)
+    context = {
+        "case": case,
+        "assessment": assessment,
+        "is_latest": latest is not None and latest.pk == assessment.pk,
+        "can_record_assessment": selectors.can_record_assessment(user=request.user, case=case),
+    }
+    return render(request, "casework/assessment_detail.html", context)
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The (re-)assessment form, prefilled from the latest version; saving makes a new version."""
+    case = _readable_assessments_or_404(request, case_id)
+    if not selectors.can_record_assessment(user=request.user, case=case):
+        raise PermissionDenied(_("Only the case's area team can change this case."))
+    latest = selectors.assessment_latest(case=case)
+    if request.method == "POST":
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            try:
+                assessment = services.assessment_record(
+                    case=case, recorded_by=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The assessment was saved."))
+                return redirect("casework:assessment_detail", case.pk, assessment.pk)
+        status = FORM_ERROR
+    else:
+        form = AssessmentForm(initial=selectors.assessment_initial(case=case))
+        services.assessment_record_read(case=case, read_by=request.user, assessment=latest)
+        status = 200
+    context = {"case": case, "form": form, "latest": latest}
+    return render(request, "casework/assessment_form.html", context, status=status)
 
 
 @staff_login_required

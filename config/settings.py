@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "casework.models.ActivityKind",
         "SexEnum": "casework.models.Sex",
         "RelationshipEnum": "casework.models.Relationship",
+        "AssessmentStatusEnum": "casework.models.AssessmentStatus",
         "ReferralKindEnum": "referrals.models.ReferralKind",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "AccessBasisEnum": "casework.models.AccessBasis",

@@ -25,6 +25,7 @@ from casework import services as casework_services
 from casework.models import (
     Activity,
     ActivityRevision,
+    Assessment,
     AuditEvent,
     Case,
     CaseAccessGrant,
@@ -156,6 +157,14 @@ def plant_every_encrypted_field() -> Planted:
         short_term_goal=p.text(SupportPlan, "short_term_goal"),
         roles=[(partner, p.text(PlanRole, "support"), "週1回")],
     )
+    narratives = [name for name in Assessment.content_fields() if not name.endswith("_status")]
+    first = casework_services.assessment_record(
+        case=case, recorded_by=caseworker, **{name: p.text(Assessment, name) for name in narratives}
+    )
+    # A re-assessment copies every narrative it does not change into its own row.
+    casework_services.assessment_record(case=case, recorded_by=caseworker, health_status="watch")
+    for name in narratives:
+        p.also(Assessment, name, getattr(first, name))
     first_note = p.text(ActivityRevision, "note")  # the edit below keeps this first version as a revision
     activity = factories.log_activity(case, by=caseworker, agencies=[partner], note=first_note)
     casework_services.activity_edit(activity=activity, edited_by=caseworker, note=p.text(Activity, "note"))

@@ -8,7 +8,7 @@ from django.db.models import Count, F
 from django.test import override_settings
 from django.utils import timezone
 
-from casework.models import Activity, Case, CaseStatus, HouseholdMember
+from casework.models import Activity, Assessment, Case, CaseStatus, HouseholdMember
 from network.fiscal import fiscal_year_bounds
 from network.models import Area, Membership, Role, User
 
@@ -140,3 +140,12 @@ def test_demo_timeline_uses_local_dates(demo):
     local = timezone.localtime(activity.occurred_at)
     assert 9 <= local.hour <= 17
     assert local.utcoffset() == datetime.timedelta(hours=9)
+
+
+def test_demo_cases_past_intake_have_an_assessment_and_long_cases_a_reassessment(demo):
+    assessed = Case.objects.filter(status_changes__to_status=CaseStatus.ASSESSMENT).distinct()
+    assert assessed.exists()
+    assert not assessed.filter(assessments__isnull=True).exists()
+    assert Assessment.objects.filter(version__gt=1).exists()
+    assert Assessment.objects.exclude(health_status="unknown").exists()
+    assert not Assessment.objects.filter(assessed_on__gt=timezone.localdate()).exists()

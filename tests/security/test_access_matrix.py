@@ -120,8 +120,12 @@ class World:
         resource = services.ecomap_resource_add(
             case=case, added_by=user, name=f"秘匿{label}民生委員", kind="minsei"
         )
+        assessment = services.assessment_record(
+            case=case, recorded_by=user, health_status="issue", life_history=f"秘匿{label}生活歴"
+        )
         case.objects = {
             "case_id": case.pk,
+            "assessment_id": assessment.pk,
             "activity_id": activity.pk,
             "consent_id": consent.pk,
             "registration_id": _registration(case, user).pk,
@@ -137,6 +141,7 @@ class World:
             f"秘匿{label}花子",
             f"秘匿{label}同意",
             f"秘匿{label}民生委員",
+            f"秘匿{label}生活歴",
         ]
         return case
 

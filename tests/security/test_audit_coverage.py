@@ -207,6 +207,42 @@ def edit_a_member(w):
     return w.caseworker
 
 
+@path(AuditAction.ASSESSMENT_CREATE)
+def make_the_assessment_on_its_form(w):
+    data = {"assessed_on": timezone.localdate().isoformat(), "health_note": "架空の記載"}
+    data |= {f"{code}_status": "watch" for code in ("health", "daily_living", "economy", "work")}
+    data |= {f"{code}_status": "none" for code in ("housing", "family", "social", "rights")}
+    expect(w.web(w.caseworker).post(w.url("assessment_create"), data))
+    return w.caseworker
+
+
+@path(AuditAction.ASSESSMENT_CREATE)
+def reassess_through_the_api(w):
+    services.assessment_record(case=w.case, recorded_by=w.caseworker)
+    expect(w.api(w.caseworker).post(f"/api/v1/cases/{w.case.pk}/assessments/", {"work_status": "issue"}), 201)
+    return w.caseworker
+
+
+@path(AuditAction.ASSESSMENT_VIEW)
+def read_an_assessment_page(w):
+    assessment = services.assessment_record(case=w.case, recorded_by=w.caseworker)
+    expect(w.web(w.caseworker).get(w.url("assessment_detail", assessment.pk)), 200)
+    return w.caseworker
+
+
+@path(AuditAction.ASSESSMENT_VIEW)
+def read_the_assessment_history(w):
+    expect(w.web(w.caseworker).get(w.url("assessment_history")), 200)
+    return w.caseworker
+
+
+@path(AuditAction.ASSESSMENT_VIEW)
+def read_the_assessments_through_the_api(w):
+    assessment = services.assessment_record(case=w.case, recorded_by=w.caseworker)
+    expect(w.api(w.caseworker).get(f"/api/v1/assessments/{assessment.pk}/"), 200)
+    return w.caseworker
+
+
 @path(AuditAction.PLAN_CREATE)
 def make_the_plan(w):
     data = {

@@ -211,6 +211,48 @@ AGENCY_ROLES = {
 }
 FREQUENCIES = ("週1回", "2週に1回", "月1回", "随時")
 
+# The assessment sheet (インテーク・アセスメントシート): what each domain says when it is a concern, and
+# which domains each issue touches.
+DOMAIN_NOTES = {
+    "health": "通院が途切れがちで、服薬の管理が難しい。",
+    "daily_living": "食事や掃除が滞りがちで、身の回りのことに手助けが要る。",
+    "economy": "収入が不安定で、公共料金や家賃の滞納がある。",
+    "work": "就労経験はあるが離職中で、働くことへの不安が強い。",
+    "housing": "住まいの維持が難しく、転居を考える必要がある。",
+    "family": "家族の介護や世話を一人で担っており、負担が大きい。",
+    "social": "近所づきあいが少なく、外出の機会が限られている。",
+    "rights": "金銭管理や契約の場面で、判断の支えが要る。",
+}
+ISSUE_DOMAINS = {
+    IssueTag.P8050: ("family", "economy", "social"),
+    IssueTag.DOUBLE_CARE: ("family", "work"),
+    IssueTag.HIKIKOMORI: ("social", "work"),
+    IssueTag.POVERTY: ("economy", "housing"),
+    IssueTag.ABUSE: ("rights", "family"),
+    IssueTag.DV: ("rights", "housing"),
+    IssueTag.DISABILITY: ("health", "daily_living"),
+    IssueTag.DEMENTIA: ("health", "rights", "daily_living"),
+    IssueTag.YOUNG_CARER: ("family", "work"),
+    IssueTag.HOARDING: ("daily_living", "housing"),
+    IssueTag.MENTAL_HEALTH: ("health", "social"),
+    IssueTag.DEBT: ("economy", "rights"),
+    IssueTag.HOUSING: ("housing",),
+    IssueTag.EMPLOYMENT: ("work", "economy"),
+    IssueTag.ISOLATION: ("social",),
+    IssueTag.OTHER: ("daily_living",),
+}
+LIFE_HISTORIES = (
+    "市内で生まれ育ち、高校卒業後は製造業で長く働いてきた。",
+    "結婚を機に市内へ転居。子育てを終えてからはパート勤務を続けてきた。",
+    "県外の出身で、20代で市内に移り住んだ。親族とは疎遠になっている。",
+)
+STRENGTHS = (
+    "困りごとを自分の言葉で話すことができる。",
+    "近所に気にかけてくれる知人がいる。",
+    "毎朝の散歩を続けており、体力がある。",
+    "家族を大切に思う気持ちが強い。",
+)
+
 REFERRAL_SOURCE_WEIGHTS = {
     ReferralSource.SELF: 25,
     ReferralSource.FAMILY: 20,
@@ -320,6 +362,7 @@ class DemoBuilder:
         }
         self.areas = [a for a in self.areas if a.code in self.caseworkers and a.code in self.coordinators]
         self.status_dates: dict[int, list[datetime.date]] = {}
+        self.seed = seed
 
     # planning ---------------------------------------------------------------------------------
 
@@ -459,6 +502,10 @@ class DemoBuilder:
                 on=on,
             )
             dates.append(on)
+            if status == CaseStatus.ASSESSMENT:
+                self._write_assessment(household, on)
+            elif status == CaseStatus.PLANNING and case.assessments.exists() and case.plans.exists():
+                self._write_reassessment(household, on)  # a re-plan starts from a re-assessment
             if status == CaseStatus.PLANNING:  # the plan is decided at a support meeting that day
                 self._write_plan(household, on)
         self.status_dates[case.pk] = dates
@@ -493,6 +540,48 @@ class DemoBuilder:
                 sex=member_sex,
                 relationship=relationship,
             )
+
+    def _assessment_rng(self, case: Case, on: datetime.date) -> random.Random:
+        """Its own generator per assessment, so assessments do not change the rest of the seeded story."""
+        return random.Random(f"{self.seed}-assessment-{case.number}-{on.isoformat()}")
+
+    def _write_assessment(self, household: Household, on: datetime.date) -> None:
+        case = household.case
+        rng = self._assessment_rng(case, on)
+        concerns = {code for tag in household.issues for code in ISSUE_DOMAINS.get(tag, ())}
+        content: dict[str, str] = {}
+        for code in DOMAIN_NOTES:
+            if code in concerns:
+                main = code in ISSUE_DOMAINS.get(household.main_issue, ())
+                status = "urgent" if main and rng.random() < 0.2 else "issue"
+            else:
+                status = rng.choices(("none", "watch", "unknown"), weights=(6, 3, 1))[0]
+            content[f"{code}_status"] = status
+            content[f"{code}_note"] = DOMAIN_NOTES[code] if status in ("issue", "urgent") else ""
+        services.assessment_record(
+            case=case,
+            recorded_by=self.caseworkers[household.area.code],
+            assessed_on=on,
+            life_history=rng.choice(LIFE_HISTORIES) + "（架空の事例）",
+            wishes=case.wishes,
+            strengths=rng.choice(STRENGTHS),
+            analysis=SUMMARIES[household.main_issue] + "複数の課題が絡み合っており、関係機関の連携が要る。",
+            **content,
+        )
+
+    def _write_reassessment(self, household: Household, on: datetime.date) -> None:
+        """Some concerns ease after a plan cycle: the re-assessment changes only those domains."""
+        case = household.case
+        rng = self._assessment_rng(case, on)
+        latest = case.assessments.order_by("-version").first()
+        changes = {}
+        for code in DOMAIN_NOTES:
+            if getattr(latest, f"{code}_status") in ("issue", "urgent") and rng.random() < 0.4:
+                changes[f"{code}_status"] = "watch"
+                changes[f"{code}_note"] = DOMAIN_NOTES[code] + "支援により改善しつつあり、見守りを続ける。"
+        services.assessment_record(
+            case=case, recorded_by=self.caseworkers[household.area.code], assessed_on=on, **changes
+        )
 
     def _write_plan(self, household: Household, on: datetime.date) -> None:
         rng, case = self.rng, household.case
