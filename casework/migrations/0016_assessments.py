@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0013_audit_action_choices_in_code'),
+        ('casework', "0015_genogram_and_ecomap"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

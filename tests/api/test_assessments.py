@@ -27,7 +27,9 @@ def assessment(case, caseworker):
 
 @pytest.fixture
 def agency_api(case, caseworker, agency, client_for):
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=timezone.localdate())
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=timezone.localdate(), scope="full"
+    )
     staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     staff.groups.add(agency_group(agency))
     return client_for(staff)

@@ -86,6 +86,7 @@ class World:
             "activity.other_party_partner_note": marker("他機関同行メモ"),
             "document": marker("同意書"),
             "ecomap.resource": marker("民生委員"),
+            "assessment.life_history": marker("生活歴"),
         }
         self.visible = {  # what summary must see
             "household_name": self.household_name,
@@ -140,6 +141,9 @@ class World:
             kind="minsei",
             strength="strong",
             direction="mutual",
+        )
+        self.assessment = services.assessment_record(
+            case=self.case, recorded_by=self.caseworker, life_history=s["assessment.life_history"]
         )
         log = factories.log_activity
         self.team_activity = log(self.case, by=self.caseworker, note=s["activity.team_note"])
@@ -338,7 +342,11 @@ def test_the_case_page_and_its_print_show_the_summary_only(world):
 
     full = body(web(world.full_user).get(reverse("casework:case_detail", args=[world.case.pk])))
     # the document is a download; the resources are on the genogram page
-    elsewhere = {world.secrets["document"], world.secrets["ecomap.resource"]}
+    elsewhere = {
+        world.secrets["document"],
+        world.secrets["ecomap.resource"],
+        world.secrets["assessment.life_history"],  # on the assessment's own page
+    }
     assert all(value in full for value in world.secrets.values() if value not in elsewhere)
     genogram = body(web(world.full_user).get(reverse("casework:case_genogram", args=[world.case.pk])))
     assert world.secrets["ecomap.resource"] in genogram
@@ -380,6 +388,7 @@ def test_every_case_route_answers_the_summary_agency_without_a_hidden_value(worl
         "referral_id": 1,
         "member_id": world.member.pk,
         "resource_id": world.resource.pk,
+        "assessment_id": world.assessment.pk,
     }
     web_client, api_client = web(world.summary_user), api(world.summary_user)
     walked = 0
@@ -464,3 +473,18 @@ def test_any_other_scope_is_400(world, sent):
     }
     answer = api(world.caseworker).post(f"/api/v1/cases/{world.case.pk}/consents/", payload, format="json")
     assert answer.status_code == 400 and "scope" in answer.json()
+
+
+def test_assessments_are_absent_for_summary_and_readable_in_full(world):
+    """Assessments are narratives: a summary-scope agency meets 404 on their pages and API; full reads."""
+    urls = [
+        reverse("casework:assessment_history", args=[world.case.pk]),
+        reverse("casework:assessment_detail", args=[world.case.pk, world.assessment.pk]),
+    ]
+    api_urls = [f"/api/v1/cases/{world.case.pk}/assessments/", f"/api/v1/assessments/{world.assessment.pk}/"]
+    for url in urls:
+        assert web(world.summary_user).get(url).status_code == 404, url
+        assert web(world.full_user).get(url).status_code == 200, url
+    for url in api_urls:
+        assert api(world.summary_user).get(url).status_code == 404, url
+        assert api(world.full_user).get(url).status_code == 200, url

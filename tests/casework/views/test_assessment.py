@@ -32,7 +32,9 @@ def assessment(case, caseworker):
 
 @pytest.fixture
 def agency_client(case, caseworker, agency):
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=timezone.localdate())
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=timezone.localdate(), scope="full"
+    )
     staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     staff.groups.add(agency_group(agency))
     return factories.verified_client(staff)
