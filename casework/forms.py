@@ -17,6 +17,7 @@ from network.fiscal import TOKYO
 from network.models import Agency
 from network.selectors import active_agencies, areas_of
 
+from . import services
 from .models import (
     ActivityKind,
     CaseStatus,
@@ -25,6 +26,7 @@ from .models import (
     IssueTag,
     ReferralSource,
     Relationship,
+    ScreeningOutcome,
     Sex,
     Urgency,
 )
@@ -200,10 +202,9 @@ class CaseFilterForm(UIForm):
 # --- intake -----------------------------------------------------------------------------------------
 
 
-class CaseIntakeForm(UIForm):
-    """相談受付・申込票: what the intake sheet records about a new household."""
+class CaseRecordForm(UIForm):
+    """The household's identity block and intake data, shared by intake and the edit page."""
 
-    area = forms.ModelChoiceField(label=_("Area"), queryset=None)
     household_name = forms.CharField(label=_("Household name"), max_length=100)
     household_name_kana = KanaField(
         label=_("Household name (kana)"),
@@ -231,13 +232,52 @@ class CaseIntakeForm(UIForm):
         help_text=_("Tick every issue the household has."),
     )
     main_issue = forms.ChoiceField(label=_("Main issue"))
-    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
     wishes = forms.CharField(
         label=_("The person's wishes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     consultation_summary = forms.CharField(
         label=_("Consultation summary"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+    # What both forms hand to the services under the same names.
+    RECORD_FIELDS = (
+        "household_name",
+        "household_name_kana",
+        "phone",
+        "address",
+        "contact_method",
+        "referral_source",
+        "referral_agency",
+        "urgency",
+        "wishes",
+        "consultation_summary",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_method"].choices = _blank("---------") + ContactMethod.choices
+        self.fields["referral_source"].choices = _blank("---------") + ReferralSource.choices
+        self.fields["referral_agency"].queryset = active_agencies()
+        self.fields["main_issue"].choices = _blank("---------") + IssueTag.choices
+
+    def clean_household_name(self) -> str:
+        return self.cleaned_data["household_name"].strip()
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("referral_source") == ReferralSource.AGENCY and not data.get("referral_agency"):
+            self.add_error("referral_agency", _("Choose the agency that referred the household."))
+        return data
+
+
+class CaseIntakeForm(CaseRecordForm):
+    """相談受付・申込票: what the intake sheet records about a new household."""
+
+    area = forms.ModelChoiceField(label=_("Area"), queryset=None)
+    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
     confirm_duplicate = forms.BooleanField(
         label=_("These are different households: create the case anyway"),
         required=False,
@@ -249,17 +289,7 @@ class CaseIntakeForm(UIForm):
         self.fields["area"].queryset = areas
         if not self.is_bound and len(areas) == 1:
             self.fields["area"].initial = areas[0].pk
-        self.fields["contact_method"].choices = _blank("---------") + ContactMethod.choices
-        self.fields["referral_source"].choices = _blank("---------") + ReferralSource.choices
-        self.fields["referral_agency"].queryset = active_agencies()
-        self.fields["main_issue"].choices = _blank("---------") + IssueTag.choices
         self.fields["opened_on"].initial = timezone.localdate
-
-    def clean_household_name(self) -> str:
-        return self.cleaned_data["household_name"].strip()
-
-    def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data["phone"])
 
     def clean_opened_on(self) -> datetime.date:
         opened_on = self.cleaned_data["opened_on"]
@@ -267,29 +297,43 @@ class CaseIntakeForm(UIForm):
             raise ValidationError(_("The intake date cannot be in the future."), code="future")
         return opened_on
 
-    def clean(self):
-        data = super().clean()
-        if data.get("referral_source") == ReferralSource.AGENCY and not data.get("referral_agency"):
-            self.add_error("referral_agency", _("Choose the agency that referred the household."))
-        return data
-
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             "area": data["area"],
-            "household_name": data["household_name"],
-            "household_name_kana": data["household_name_kana"],
             "issues": data["issues"],
             "main_issue": data["main_issue"],
             "opened_on": data["opened_on"],
-            "phone": data["phone"],
-            "address": data["address"],
-            "contact_method": data["contact_method"],
-            "referral_source": data["referral_source"],
-            "referral_agency": data["referral_agency"],
-            "urgency": data["urgency"],
-            "wishes": data["wishes"],
-            "consultation_summary": data["consultation_summary"],
+            **{name: data[name] for name in self.RECORD_FIELDS},
+        }
+
+
+class CaseEditForm(CaseRecordForm):
+    """Correcting the household's record: the same fields as intake, plus the screening outcome. Area and
+    status have their own ways (referrals, the status form); the intake date stays as recorded."""
+
+    screening_outcome = forms.ChoiceField(label=_("Screening outcome"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["screening_outcome"].choices = _blank("---------") + ScreeningOutcome.choices
+
+    @classmethod
+    def for_case(cls, case, data=None) -> CaseEditForm:
+        """The edit form, filled with the case's current values."""
+        initial = {name: getattr(case, name) for name in (*cls.RECORD_FIELDS, "screening_outcome")}
+        initial |= {"issues": case.issue_tags, "main_issue": case.main_issue}
+        initial["referral_agency"] = case.referral_agency_id
+        return cls(data, initial=initial)
+
+    def to_service_kwargs(self) -> dict:
+        """casework.services.case_update's arguments (the API's PATCH calls the same service)."""
+        data = self.cleaned_data
+        return {
+            "issues": data["issues"],
+            "main_issue": data["main_issue"],
+            "screening_outcome": data["screening_outcome"],
+            **{name: data[name] for name in self.RECORD_FIELDS},
         }
 
 
@@ -431,6 +475,18 @@ class ReopenForm(UIForm):
 # --- activities -------------------------------------------------------------------------------------
 
 
+def note_rule_help() -> str:
+    """Says which kinds need a note; the rule itself is the service's (services.note_required)."""
+
+    def labels(kinds):
+        return "、".join(str(ActivityKind(kind).label) for kind in kinds)
+
+    return _("Needed for %(required)s. May be left empty for %(optional)s.") % {
+        "required": labels(services.NOTE_REQUIRED_KINDS),
+        "optional": labels(k for k in ActivityKind if k in services.NOTE_OPTIONAL_KINDS),
+    }
+
+
 class QuickActivityForm(UIForm):
     """支援経過 in a few taps: kind, when, how long, with whom, what happened."""
 
@@ -454,6 +510,7 @@ class QuickActivityForm(UIForm):
         kwargs.setdefault("prefix", "log")
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = lambda: timezone.now().replace(second=0, microsecond=0)
+        self.fields["note"].help_text = note_rule_help()
 
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -33,6 +33,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from . import documents, selectors, services
 from .forms import (
     BreakGlassForm,
+    CaseEditForm,
     CaseFilterForm,
     CaseIntakeForm,
     ConsentDocumentDeleteForm,
@@ -261,6 +262,31 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @staff_login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Correct the household's record (identity block and intake data). The same service as the API's
+    PATCH /api/v1/cases/{id}/ (services.case_update), which audits old → new with personal values masked."""
+    case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
+    form = CaseEditForm.for_case(case, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = FORM_ERROR
+        if form.is_valid():
+            try:
+                services.case_update(case=case, updated_by=request.user, **form.to_service_kwargs())
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The case record was updated."))
+                return redirect(_case_url(case))
+            case.refresh_from_db()  # the page heading shows the stored record, not the rejected input
+    else:
+        services.case_record_read(case=case, read_by=request.user)  # the form shows personal data
+    return render(request, "casework/case_edit.html", {"case": case, "form": form}, status=status)
+
+
+@staff_login_required
 @require_GET
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     """The printable record (A4): identity block, members, current plan and the progress record
@@ -397,6 +423,8 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
+            except services.StateConflict as exc:  # the case was closed meanwhile
+                form.add_error(None, str(exc))
             else:
                 if request.htmx:
                     return render(
@@ -413,7 +441,12 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, _("The activity was recorded."))
                 return redirect(_case_url(case, "timeline"))
     template = "casework/partials/quick_log_form.html" if request.htmx else "casework/activity_log.html"
-    return render(request, template, {"case": case, "log_form": form}, status=status)
+    context = {
+        "case": case,
+        "log_form": form,
+        "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),
+    }
+    return render(request, template, context, status=status)
 
 
 @staff_login_required
