@@ -437,11 +437,66 @@ class PlanRoleForm(UIForm):
         return (data["agency"], data["support"].strip(), data.get("frequency", "").strip())
 
 
-PlanRoleFormSet = forms.formset_factory(PlanRoleForm, extra=3, max_num=10, validate_max=True)
+class BasePlanRoleFormSet(forms.BaseFormSet):
+    """As many rows as the plan needs: one blank row to fill, "add a row" for more, a box to remove one."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def roles(self) -> list:
+        """(agency, support, frequency) of the rows kept, in order; blank and removed rows left out."""
+        kept = (form for form in self.forms if not (self.can_delete and self._should_delete_form(form)))
+        return [role for role in (form.as_role() for form in kept) if role]
 
 
-def plan_role_formset(data=None) -> forms.BaseFormSet:
-    return PlanRoleFormSet(data=data, prefix="roles")
+MAX_PLAN_ROLES = 30
+PlanRoleFormSet = forms.formset_factory(
+    PlanRoleForm,
+    formset=BasePlanRoleFormSet,
+    extra=1,
+    max_num=MAX_PLAN_ROLES,
+    validate_max=True,
+    can_delete=True,
+)
+PLAN_COPIED_FIELDS = ("wishes", "long_term_goal", "short_term_goal", "review_on")
+
+
+def plan_role_formset(data=None, initial=None) -> BasePlanRoleFormSet:
+    return PlanRoleFormSet(data=data, initial=initial, prefix="roles")
+
+
+def plan_revision_forms(plan) -> tuple[PlanForm, BasePlanRoleFormSet]:
+    """A new plan version starts as a copy of the plan in force: its wishes, goals, review date and every
+    role (a new plan date; the meeting that decides it is a new one). Without a plan: blank forms."""
+    if plan is None:
+        return PlanForm(), plan_role_formset()
+    initial = {name: getattr(plan, name) for name in PLAN_COPIED_FIELDS}
+    roles = [
+        {"agency": role.agency_id, "support": role.support, "frequency": role.frequency}
+        for role in plan.roles.all()
+    ]
+    return PlanForm(initial=initial), plan_role_formset(initial=roles)
+
+
+def plan_forms_with_another_row(data) -> tuple[PlanForm, BasePlanRoleFormSet]:
+    """ "Add a row" (works without JavaScript): the typed plan back as unbound forms — so nothing is
+    reported as an error yet — with the rows marked for removal left out and one blank row more."""
+    plan = PlanForm()
+    initial = {name: data.get(plan.add_prefix(name), "") for name in plan.fields}
+    rows = []
+    try:
+        total = min(int(data.get("roles-TOTAL_FORMS", 0)), MAX_PLAN_ROLES)
+    except ValueError:
+        total = 0
+    for index in range(total):
+        if data.get(f"roles-{index}-DELETE"):
+            continue
+        row = {name: data.get(f"roles-{index}-{name}", "") for name in ("agency", "support", "frequency")}
+        if any(value.strip() for value in row.values()):
+            rows.append(row)
+    return PlanForm(initial=initial), plan_role_formset(initial=rows[: MAX_PLAN_ROLES - 1])
 
 
 # --- status -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from network.fiscal import TOKYO, fiscal_year_of_date
@@ -45,7 +46,13 @@ from .models import (
     SupportMeetingRegistration,
     SupportPlan,
 )
-from .selectors import can_log_activity, can_manage_sharing, is_case_area_coordinator, is_on_case_team
+from .selectors import (
+    can_log_activity,
+    can_manage_sharing,
+    can_void_activity,
+    is_case_area_coordinator,
+    is_on_case_team,
+)
 
 
 class StateConflict(Exception):
@@ -527,6 +534,7 @@ def activity_log(
         kind=kind,
         minutes=minutes,
         staff=staff or logged_by,
+        logged_by=logged_by,
         note=note,
         has_partner=bool(agencies),
     )
@@ -606,13 +614,20 @@ def activity_edit(
     return activity
 
 
+VOID_REFUSED = gettext_lazy(
+    "Only the case's area team voids any entry; a collaborating team or agency voids only the entries its "
+    "own staff logged."
+)
+
+
 @transaction.atomic
 def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
     """Void instead of delete: the row stays visible as voided and counts nowhere."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Give a reason for voiding this activity.")})
     activity = Activity.objects.select_for_update().select_related("case").get(pk=activity.pk)
-    _require_can_log(activity.case, voided_by)
+    if not can_void_activity(user=voided_by, activity=activity):
+        raise PermissionDenied(VOID_REFUSED)
     if activity.voided:
         raise StateConflict(_("This activity is already voided."))
     activity.voided = True

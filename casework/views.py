@@ -49,6 +49,8 @@ from .forms import (
     SupportMeetingForm,
     VoidForm,
     apply_service_errors,
+    plan_forms_with_another_row,
+    plan_revision_forms,
     plan_role_formset,
 )
 from .models import (
@@ -121,8 +123,19 @@ def _require_activity_logging(request: HttpRequest, case: Case) -> None:
         raise PermissionDenied(_("You may read this case but not record activities on it."))
 
 
-def _timeline_item(case: Case, activity_id: int) -> Activity:
-    return selectors.case_activities(case=case).get(pk=activity_id)
+def _timeline_item(request: HttpRequest, case: Case, activity_id: int) -> Activity:
+    activity = selectors.case_activities(case=case).get(pk=activity_id)
+    activity.can_void = selectors.can_void_activity(user=request.user, activity=activity)
+    return activity
+
+
+def _with_void_buttons(request: HttpRequest, case: Case, activities) -> list[Activity]:
+    """The timeline's entries, each marked with whether this user may void it (one rule, one scope)."""
+    scope = selectors.activity_void_scope(user=request.user, case=case)
+    activities = list(activities)
+    for activity in activities:
+        activity.can_void = scope.allows(activity)
+    return activities
 
 
 def _case_url(case: Case, anchor: str = "") -> str:
@@ -201,18 +214,21 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "current_plan": plans[0] if plans else None,
         "past_plans": plans[1:],
         "status_changes": selectors.case_status_history(case=case),
-        "activities": activities[:TIMELINE_LIMIT],
+        "activities": _with_void_buttons(request, case, activities[:TIMELINE_LIMIT]),
         "activity_total": activities.count(),
         "timeline_limit": TIMELINE_LIMIT,
         "log_form": forms.get("log_form") or QuickActivityForm(),
         "member_form": forms.get("member_form") or MemberForm(),
-        "plan_form": forms.get("plan_form") or PlanForm(),
-        "role_formset": forms.get("role_formset") or plan_role_formset(),
+        "plan_open": forms.get("plan_open", False),
         "status_form": forms.get("status_form")
         or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "break_glass_grant": selectors.break_glass_grant(user=request.user, case=case),
     }
+    if "plan_form" in forms:
+        context |= {"plan_form": forms["plan_form"], "role_formset": forms["role_formset"]}
+    else:
+        context["plan_form"], context["role_formset"] = plan_revision_forms(context["current_plan"])
     context |= _access_control_context(request, case, forms)
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -348,15 +364,13 @@ def member_edit(request: HttpRequest, case_id: int, member_id: int) -> HttpRespo
 def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     _require_case_team(request, case)
+    if "add_role" in request.POST:  # "add a row": the form again, one blank row more, nothing saved
+        form, roles = plan_forms_with_another_row(request.POST)
+        return _render_case_detail(request, case, plan_form=form, role_formset=roles, plan_open=True)
     form, roles = PlanForm(request.POST), plan_role_formset(request.POST)
     if form.is_valid() and roles.is_valid():
         try:
-            services.plan_create(
-                case=case,
-                created_by=request.user,
-                **form.cleaned_data,
-                roles=[role for role in (f.as_role() for f in roles.forms) if role],
-            )
+            services.plan_create(case=case, created_by=request.user, **form.cleaned_data, roles=roles.roles())
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -433,7 +447,7 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                         {
                             "case": case,
                             "log_form": QuickActivityForm(),
-                            "activity": _timeline_item(case, activity.pk),
+                            "activity": _timeline_item(request, case, activity.pk),
                             "just_logged": True,
                             "can_log": True,
                         },
@@ -455,7 +469,8 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
     """Void with a reason (the row stays, struck through). With htmx: the updated timeline entry."""
     case = _case_or_404(request, case_id)
     activity = _activity_or_404(request, case, activity_id)
-    _require_activity_logging(request, case)
+    if not selectors.can_void_activity(user=request.user, activity=activity):
+        raise PermissionDenied(services.VOID_REFUSED)
     form = VoidForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -474,13 +489,17 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
                     return render(
                         request,
                         "casework/partials/activity_item.html",
-                        {"case": case, "activity": _timeline_item(case, activity.pk), "can_log": True},
+                        {
+                            "case": case,
+                            "activity": _timeline_item(request, case, activity.pk),
+                            "can_log": True,
+                        },
                     )
                 messages.success(request, _("The activity was voided."))
                 return redirect(_case_url(case, f"activity-{activity.pk}"))
     context = {
         "case": case,
-        "activity": _timeline_item(case, activity.pk),
+        "activity": _timeline_item(request, case, activity.pk),
         "void_form": form,
         "can_log": True,
     }

@@ -3,23 +3,16 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = [("casework", "0006_list_and_report_indexes")]
 AFTER = [("casework", "0007_member_focus_is_self")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         User = apps.get_model("network", "User")
         Area = apps.get_model("network", "Area")
@@ -52,7 +45,7 @@ def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
         consistent = case("2024-0003")
         ok, spouse = member(consistent, "self", central=True), member(consistent, "spouse")
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         Member = apps.get_model("casework", "HouseholdMember")
         AuditEvent = apps.get_model("casework", "AuditEvent")
         relationship = dict(Member.objects.values_list("id", "relationship"))
@@ -66,4 +59,4 @@ def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
             second: {"relationship": ["self", "other"]},
         }
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
