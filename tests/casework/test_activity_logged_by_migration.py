@@ -1,4 +1,4 @@
-"""0013: every activity recorded before it gets its staff as the person who logged it."""
+"""0014: every activity recorded before it gets its staff as the person who logged it."""
 
 import datetime
 
@@ -6,8 +6,8 @@ import pytest
 
 from tests.migrations import migrate_to, migrate_to_latest
 
-BEFORE = [("casework", "0012_consent_documents")]
-AFTER = [("casework", "0013_activity_logged_by")]
+BEFORE = [("casework", "0013_audit_action_choices_in_code")]
+AFTER = [("casework", "0014_activity_logged_by")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ def logged_by_is_staff(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0012_consent_documents"),
+        ("casework", "0013_audit_action_choices_in_code"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
