@@ -6,8 +6,10 @@ Views only translate HTTP to services and selectors and back. Conventions:
   the input kept and status 400, for htmx and plain requests alike (htmx is configured to swap 400s);
 - every successful POST without htmx redirects (POST-redirect-GET);
 - seeing a case is not enough to change it: the case's area team edits it (members, plan, status), and
-  whoever may log activities logs and voids them (selectors.can_log_activity); others get 403,
-  since they can see the case anyway. Opening the case page is an audited read of personal data.
+  whoever may log activities logs them (selectors.can_log_activity) while the case is open; the area
+  team voids any entry, a collaborating team or agency only its own (selectors.can_void_activity);
+  others get 403, since they can see the case anyway. Opening the case page is an audited read of
+  personal data.
 - how a case is shared (consents, 支援会議, overrides) is shown to and changed by its area team only;
   "who looked at this" and the lead caseworker are the area coordinator's. A consent, registration or
   grant of another case is a 404, like a missing one.
