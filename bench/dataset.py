@@ -893,6 +893,7 @@ ACTIVITY_COLUMNS = [
     "updated_at",
     "area_id",
     "staff_id",
+    "logged_by_id",
     "voided_by_id",
     "case_id",
 ]
@@ -946,6 +947,7 @@ def _activity_chunk(task: tuple[int, int, int, int]) -> tuple[str, str]:
                 stamp,
                 stamp,
                 area,
+                staff,
                 staff,
                 staff if voided else None,
                 case_id,

@@ -183,6 +183,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
 class ActivitySerializer(serializers.ModelSerializer):
     occurred_at = AwareDateTimeField(read_only=True)
     staff = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    logged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who entered the record (usually the staff)."
+    )
     partner_agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     voided_at = AwareDateTimeField(read_only=True, allow_null=True)
 
@@ -195,6 +198,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             "kind",
             "minutes",
             "staff",
+            "logged_by",
             "partner_agencies",
             "note",
             "voided",
@@ -874,7 +878,8 @@ class ActivityVoidApi(GenericAPIView):
     )
     def post(self, request, activity_id: int):
         activity = selectors.activity_get(fetched_by=request.user, activity_id=activity_id)
-        _require_activity_logging(request, activity.case)
+        if not selectors.can_void_activity(user=request.user, activity=activity):
+            raise PermissionDenied(services.VOID_REFUSED)
         serializer = ActivityVoidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         activity = services.activity_void(

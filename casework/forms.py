@@ -18,6 +18,7 @@ from network.fiscal import TOKYO
 from network.models import Agency
 from network.selectors import active_agencies, areas_of
 
+from . import services
 from .models import (
     ASSESSMENT_DOMAINS,
     ASSESSMENT_SUMMARIES,
@@ -33,6 +34,7 @@ from .models import (
     Partnership,
     ReferralSource,
     Relationship,
+    ScreeningOutcome,
     Sex,
     SupportDirection,
     TieStrength,
@@ -210,10 +212,9 @@ class CaseFilterForm(UIForm):
 # --- intake -----------------------------------------------------------------------------------------
 
 
-class CaseIntakeForm(UIForm):
-    """相談受付・申込票: what the intake sheet records about a new household."""
+class CaseRecordForm(UIForm):
+    """The household's identity block and intake data, shared by intake and the edit page."""
 
-    area = forms.ModelChoiceField(label=_("Area"), queryset=None)
     household_name = forms.CharField(label=_("Household name"), max_length=100)
     household_name_kana = KanaField(
         label=_("Household name (kana)"),
@@ -241,13 +242,52 @@ class CaseIntakeForm(UIForm):
         help_text=_("Tick every issue the household has."),
     )
     main_issue = forms.ChoiceField(label=_("Main issue"))
-    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
     wishes = forms.CharField(
         label=_("The person's wishes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     consultation_summary = forms.CharField(
         label=_("Consultation summary"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+    # What both forms hand to the services under the same names.
+    RECORD_FIELDS = (
+        "household_name",
+        "household_name_kana",
+        "phone",
+        "address",
+        "contact_method",
+        "referral_source",
+        "referral_agency",
+        "urgency",
+        "wishes",
+        "consultation_summary",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_method"].choices = _blank("---------") + ContactMethod.choices
+        self.fields["referral_source"].choices = _blank("---------") + ReferralSource.choices
+        self.fields["referral_agency"].queryset = active_agencies()
+        self.fields["main_issue"].choices = _blank("---------") + IssueTag.choices
+
+    def clean_household_name(self) -> str:
+        return self.cleaned_data["household_name"].strip()
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("referral_source") == ReferralSource.AGENCY and not data.get("referral_agency"):
+            self.add_error("referral_agency", _("Choose the agency that referred the household."))
+        return data
+
+
+class CaseIntakeForm(CaseRecordForm):
+    """相談受付・申込票: what the intake sheet records about a new household."""
+
+    area = forms.ModelChoiceField(label=_("Area"), queryset=None)
+    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
     confirm_duplicate = forms.BooleanField(
         label=_("These are different households: create the case anyway"),
         required=False,
@@ -259,17 +299,7 @@ class CaseIntakeForm(UIForm):
         self.fields["area"].queryset = areas
         if not self.is_bound and len(areas) == 1:
             self.fields["area"].initial = areas[0].pk
-        self.fields["contact_method"].choices = _blank("---------") + ContactMethod.choices
-        self.fields["referral_source"].choices = _blank("---------") + ReferralSource.choices
-        self.fields["referral_agency"].queryset = active_agencies()
-        self.fields["main_issue"].choices = _blank("---------") + IssueTag.choices
         self.fields["opened_on"].initial = timezone.localdate
-
-    def clean_household_name(self) -> str:
-        return self.cleaned_data["household_name"].strip()
-
-    def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data["phone"])
 
     def clean_opened_on(self) -> datetime.date:
         opened_on = self.cleaned_data["opened_on"]
@@ -277,29 +307,43 @@ class CaseIntakeForm(UIForm):
             raise ValidationError(_("The intake date cannot be in the future."), code="future")
         return opened_on
 
-    def clean(self):
-        data = super().clean()
-        if data.get("referral_source") == ReferralSource.AGENCY and not data.get("referral_agency"):
-            self.add_error("referral_agency", _("Choose the agency that referred the household."))
-        return data
-
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             "area": data["area"],
-            "household_name": data["household_name"],
-            "household_name_kana": data["household_name_kana"],
             "issues": data["issues"],
             "main_issue": data["main_issue"],
             "opened_on": data["opened_on"],
-            "phone": data["phone"],
-            "address": data["address"],
-            "contact_method": data["contact_method"],
-            "referral_source": data["referral_source"],
-            "referral_agency": data["referral_agency"],
-            "urgency": data["urgency"],
-            "wishes": data["wishes"],
-            "consultation_summary": data["consultation_summary"],
+            **{name: data[name] for name in self.RECORD_FIELDS},
+        }
+
+
+class CaseEditForm(CaseRecordForm):
+    """Correcting the household's record: the same fields as intake, plus the screening outcome. Area and
+    status have their own ways (referrals, the status form); the intake date stays as recorded."""
+
+    screening_outcome = forms.ChoiceField(label=_("Screening outcome"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["screening_outcome"].choices = _blank("---------") + ScreeningOutcome.choices
+
+    @classmethod
+    def for_case(cls, case, data=None) -> CaseEditForm:
+        """The edit form, filled with the case's current values."""
+        initial = {name: getattr(case, name) for name in (*cls.RECORD_FIELDS, "screening_outcome")}
+        initial |= {"issues": case.issue_tags, "main_issue": case.main_issue}
+        initial["referral_agency"] = case.referral_agency_id
+        return cls(data, initial=initial)
+
+    def to_service_kwargs(self) -> dict:
+        """casework.services.case_update's arguments (the API's PATCH calls the same service)."""
+        data = self.cleaned_data
+        return {
+            "issues": data["issues"],
+            "main_issue": data["main_issue"],
+            "screening_outcome": data["screening_outcome"],
+            **{name: data[name] for name in self.RECORD_FIELDS},
         }
 
 
@@ -534,11 +578,66 @@ class PlanRoleForm(UIForm):
         return (data["agency"], data["support"].strip(), data.get("frequency", "").strip())
 
 
-PlanRoleFormSet = forms.formset_factory(PlanRoleForm, extra=3, max_num=10, validate_max=True)
+class BasePlanRoleFormSet(forms.BaseFormSet):
+    """As many rows as the plan needs: one blank row to fill, "add a row" for more, a box to remove one."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def roles(self) -> list:
+        """(agency, support, frequency) of the rows kept, in order; blank and removed rows left out."""
+        kept = (form for form in self.forms if not (self.can_delete and self._should_delete_form(form)))
+        return [role for role in (form.as_role() for form in kept) if role]
 
 
-def plan_role_formset(data=None) -> forms.BaseFormSet:
-    return PlanRoleFormSet(data=data, prefix="roles")
+MAX_PLAN_ROLES = 30
+PlanRoleFormSet = forms.formset_factory(
+    PlanRoleForm,
+    formset=BasePlanRoleFormSet,
+    extra=1,
+    max_num=MAX_PLAN_ROLES,
+    validate_max=True,
+    can_delete=True,
+)
+PLAN_COPIED_FIELDS = ("wishes", "long_term_goal", "short_term_goal", "review_on")
+
+
+def plan_role_formset(data=None, initial=None) -> BasePlanRoleFormSet:
+    return PlanRoleFormSet(data=data, initial=initial, prefix="roles")
+
+
+def plan_revision_forms(plan) -> tuple[PlanForm, BasePlanRoleFormSet]:
+    """A new plan version starts as a copy of the plan in force: its wishes, goals, review date and every
+    role (a new plan date; the meeting that decides it is a new one). Without a plan: blank forms."""
+    if plan is None:
+        return PlanForm(), plan_role_formset()
+    initial = {name: getattr(plan, name) for name in PLAN_COPIED_FIELDS}
+    roles = [
+        {"agency": role.agency_id, "support": role.support, "frequency": role.frequency}
+        for role in plan.roles.all()
+    ]
+    return PlanForm(initial=initial), plan_role_formset(initial=roles)
+
+
+def plan_forms_with_another_row(data) -> tuple[PlanForm, BasePlanRoleFormSet]:
+    """ "Add a row" (works without JavaScript): the typed plan back as unbound forms — so nothing is
+    reported as an error yet — with the rows marked for removal left out and one blank row more."""
+    plan = PlanForm()
+    initial = {name: data.get(plan.add_prefix(name), "") for name in plan.fields}
+    rows = []
+    try:
+        total = min(int(data.get("roles-TOTAL_FORMS", 0)), MAX_PLAN_ROLES)
+    except ValueError:
+        total = 0
+    for index in range(total):
+        if data.get(f"roles-{index}-DELETE"):
+            continue
+        row = {name: data.get(f"roles-{index}-{name}", "") for name in ("agency", "support", "frequency")}
+        if any(value.strip() for value in row.values()):
+            rows.append(row)
+    return PlanForm(initial=initial), plan_role_formset(initial=rows[: MAX_PLAN_ROLES - 1])
 
 
 # --- status -----------------------------------------------------------------------------------------
@@ -572,6 +671,18 @@ class ReopenForm(UIForm):
 # --- activities -------------------------------------------------------------------------------------
 
 
+def note_rule_help() -> str:
+    """Says which kinds need a note; the rule itself is the service's (services.note_required)."""
+
+    def labels(kinds):
+        return "、".join(str(ActivityKind(kind).label) for kind in kinds)
+
+    return _("Needed for %(required)s. May be left empty for %(optional)s.") % {
+        "required": labels(services.NOTE_REQUIRED_KINDS),
+        "optional": labels(k for k in ActivityKind if k in services.NOTE_OPTIONAL_KINDS),
+    }
+
+
 class QuickActivityForm(UIForm):
     """支援経過 in a few taps: kind, when, how long, with whom, what happened."""
 
@@ -595,6 +706,7 @@ class QuickActivityForm(UIForm):
         kwargs.setdefault("prefix", "log")
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = lambda: timezone.now().replace(second=0, microsecond=0)
+        self.fields["note"].help_text = note_rule_help()
 
     def to_service_kwargs(self) -> dict:
         data = self.cleaned_data

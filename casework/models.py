@@ -513,6 +513,11 @@ class Activity(models.Model):
     has_partner = models.BooleanField(default=False, editable=False)
     note = EncryptedTextField(_("note"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Who entered the record (usually `staff`, who did the work): a collaborating area team or agency
+    # voids only entries its own people logged (selectors.activity_void_scope).
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
 
     voided = models.BooleanField(_("voided"), default=False)
     void_reason = EncryptedCharField(_("void reason"), max_length=200, blank=True)

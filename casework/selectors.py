@@ -176,6 +176,42 @@ def can_log_activity(*, user, case: Case) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class VoidScope:
+    """Whose entries on one case a user may void: every entry (`everything`), or those logged by the
+    people in `logger_ids` — themselves and the colleagues of their team or agency through which the case
+    is shared with them for logging."""
+
+    everything: bool = False
+    logger_ids: frozenset[int] = frozenset()
+
+    def allows(self, activity: Activity) -> bool:
+        return self.everything or activity.logged_by_id in self.logger_ids
+
+
+def activity_void_scope(*, user, case: Case) -> VoidScope:
+    """Who may void what (the one rule, for pages, API and the service): the case's own area team voids
+    any entry; a collaborating area team or agency voids only the entries its own people logged, never
+    the owning team's record. Nobody who may not log on the case voids anything."""
+    if not can_log_activity(user=user, case=case):
+        return VoidScope()
+    if is_on_case_team(user=user, case=case):
+        return VoidScope(everything=True)
+    sharing_groups = CaseGroupObjectPermission.objects.filter(
+        content_object_id=case.pk,
+        permission__codename="log_activity",
+        group_id__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id"),
+    ).values("group_id")
+    colleagues = user.groups.through.objects.filter(group_id__in=sharing_groups).values_list(
+        "user_id", flat=True
+    )
+    return VoidScope(logger_ids=frozenset([user.pk, *colleagues]))
+
+
+def can_void_activity(*, user, activity: Activity) -> bool:
+    return activity_void_scope(user=user, case=activity.case).allows(activity)
+
+
 def case_sharing(*, case: Case) -> dict:
     """What the case page shows about sharing: consents, meeting registrations, grants in force."""
     return {
@@ -282,7 +318,7 @@ def case_get(*, fetched_by, case_id) -> Case:
 
 def case_activities(*, case: Case) -> QuerySet[Activity]:
     return (
-        case.activities.select_related("staff", "voided_by")
+        case.activities.select_related("staff", "logged_by", "voided_by")
         .prefetch_related("partner_agencies")
         .order_by("-occurred_at", "-id")
     )

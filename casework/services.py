@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
-from network.fiscal import fiscal_year_of_date
+from network.fiscal import TOKYO, fiscal_year_of_date
 from network.groups import agency_group, area_group
 from network.models import Agency, Area
 from network.selectors import areas_of
@@ -49,7 +50,13 @@ from .models import (
     SupportMeetingRegistration,
     SupportPlan,
 )
-from .selectors import can_log_activity, can_manage_sharing, is_case_area_coordinator, is_on_case_team
+from .selectors import (
+    can_log_activity,
+    can_manage_sharing,
+    can_void_activity,
+    is_case_area_coordinator,
+    is_on_case_team,
+)
 
 
 class StateConflict(Exception):
@@ -214,6 +221,7 @@ def case_update(
         )
     before = {name: getattr(case, name) for name in changes}
     before_issues = (case.main_issue, sorted(case.issue_tags))
+    after_issues = before_issues
     for name, value in changes.items():
         setattr(case, name, value)
     if issues is not None or main_issue is not None:
@@ -222,13 +230,13 @@ def case_update(
         case.main_issue = main
         case.issues.all().delete()
         CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main)) for t in tags)
+        after_issues = (main, sorted(tags))  # not case.issue_tags: a prefetched list would be stale
     _set_blind_indexes(case)
     case.full_clean(exclude=["created_by", "lead_caseworker"])
     case.save()
     if changes.keys() & SEARCHED_CASE_FIELDS:
         search.case_search_tokens_refresh(case_id=case.pk)
     diff = audit.changes_between(Case, before, changes)
-    after_issues = (case.main_issue, sorted(case.issue_tags))
     if after_issues != before_issues:
         diff["issues"] = [list(before_issues), list(after_issues)]
     if diff:
@@ -570,7 +578,21 @@ def assessment_record_read(*, case: Case, read_by, assessment: Assessment | None
 EARLIEST_ACTIVITY = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
-def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: int) -> None:
+# Kinds whose record may be just the fact that it happened: a short phone call or a letter sent is
+# often only that ("安否確認の電話", "案内を郵送"), and the kind, time and agencies already say it. Every
+# other kind is support work whose content the progress record (支援経過記録) exists to keep: what was
+# seen at a visit, what was agreed at an interview or a case conference, where the person was
+# accompanied and what came of it, why someone came to the office — an empty note there is a hole in
+# the record, and "other" says nothing at all without one. One rule for web and API: this function.
+NOTE_OPTIONAL_KINDS = frozenset({ActivityKind.PHONE, ActivityKind.MAIL})
+NOTE_REQUIRED_KINDS = tuple(kind for kind in ActivityKind if kind not in NOTE_OPTIONAL_KINDS)
+
+
+def note_required(kind: str) -> bool:
+    return kind in ActivityKind.values and kind not in NOTE_OPTIONAL_KINDS
+
+
+def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: int, note: str = "") -> None:
     errors: dict[str, str] = {}
     if occurred_at is None or timezone.is_naive(occurred_at):
         errors["occurred_at"] = _("Give the date and time with a time zone.")
@@ -582,8 +604,35 @@ def _validate_activity(*, occurred_at: datetime.datetime, kind: str, minutes: in
         errors["kind"] = _("Choose a kind of activity.")
     if minutes is None or minutes < 0 or minutes > 24 * 60:
         errors["minutes"] = _("Minutes must be between 0 and 1440.")
+    if note_required(kind) and not (note or "").strip():
+        errors["note"] = _(
+            "Write what happened: %(kind)s needs a note (only a phone call or mail may have none)."
+        ) % {"kind": ActivityKind(kind).label}
     if errors:
         raise ValidationError(errors)
+
+
+def _refuse_after_closure(case: Case, occurred_at: datetime.datetime | None) -> None:
+    """A closed case takes no new work: reopen it first (the reopening is recorded). Work done while it was
+    still open — on or before its closing day and before the closure was recorded — may still be entered
+    late, as paper records are."""
+    if not case.is_closed:
+        return
+    if (
+        case.closed_on is not None
+        and isinstance(occurred_at, datetime.datetime)
+        and timezone.is_aware(occurred_at)
+    ):
+        closed_at = (
+            case.status_changes.filter(to_status=CaseStatus.CLOSED)
+            .order_by("-changed_at", "-id")
+            .values_list("changed_at", flat=True)
+            .first()
+        )
+        before_closure = closed_at is None or occurred_at <= closed_at
+        if before_closure and timezone.localtime(occurred_at, TOKYO).date() <= case.closed_on:
+            return
+    raise StateConflict(_("This case is closed. Reopen it first to record new activities on it."))
 
 
 @transaction.atomic
@@ -600,7 +649,8 @@ def activity_log(
 ) -> Activity:
     """支援経過: record one piece of support. The area is the one holding the case now."""
     _require_can_log(case, logged_by)
-    _validate_activity(occurred_at=occurred_at, kind=kind, minutes=minutes)
+    _refuse_after_closure(case, occurred_at)
+    _validate_activity(occurred_at=occurred_at, kind=kind, minutes=minutes, note=note)
     agencies = list(partner_agencies)
     activity = Activity.objects.create(
         case=case,
@@ -609,6 +659,7 @@ def activity_log(
         kind=kind,
         minutes=minutes,
         staff=staff or logged_by,
+        logged_by=logged_by,
         note=note,
         has_partner=bool(agencies),
     )
@@ -655,7 +706,9 @@ def activity_edit(
     activity.kind = kind if kind is not None else activity.kind
     activity.minutes = minutes if minutes is not None else activity.minutes
     activity.note = note if note is not None else activity.note
-    _validate_activity(occurred_at=activity.occurred_at, kind=activity.kind, minutes=activity.minutes)
+    _validate_activity(
+        occurred_at=activity.occurred_at, kind=activity.kind, minutes=activity.minutes, note=activity.note
+    )
     if partner_agencies is not None:
         agencies = list(partner_agencies)
         activity.partner_agencies.set(agencies)
@@ -686,13 +739,20 @@ def activity_edit(
     return activity
 
 
+VOID_REFUSED = gettext_lazy(
+    "Only the case's area team voids any entry; a collaborating team or agency voids only the entries its "
+    "own staff logged."
+)
+
+
 @transaction.atomic
 def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
     """Void instead of delete: the row stays visible as voided and counts nowhere."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Give a reason for voiding this activity.")})
     activity = Activity.objects.select_for_update().select_related("case").get(pk=activity.pk)
-    _require_can_log(activity.case, voided_by)
+    if not can_void_activity(user=voided_by, activity=activity):
+        raise PermissionDenied(VOID_REFUSED)
     if activity.voided:
         raise StateConflict(_("This activity is already voided."))
     activity.voided = True

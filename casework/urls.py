@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.case_create, name="case_create"),
     path("break-glass/", views.break_glass, name="break_glass"),
     path("<int:case_id>/", views.case_detail, name="case_detail"),
+    path("<int:case_id>/edit/", views.case_edit, name="case_edit"),
     path("<int:case_id>/print/", views.case_print, name="case_print"),
     path("<int:case_id>/members/", views.member_add, name="member_add"),
     path("<int:case_id>/members/<int:member_id>/edit/", views.member_edit, name="member_edit"),

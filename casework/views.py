@@ -6,8 +6,10 @@ Views only translate HTTP to services and selectors and back. Conventions:
   the input kept and status 400, for htmx and plain requests alike (htmx is configured to swap 400s);
 - every successful POST without htmx redirects (POST-redirect-GET);
 - seeing a case is not enough to change it: the case's area team edits it (members, plan, status), and
-  whoever may log activities logs and voids them (selectors.can_log_activity); others get 403,
-  since they can see the case anyway. Opening the case page is an audited read of personal data.
+  whoever may log activities logs them (selectors.can_log_activity) while the case is open; the area
+  team voids any entry, a collaborating team or agency only its own (selectors.can_void_activity);
+  others get 403, since they can see the case anyway. Opening the case page is an audited read of
+  personal data.
 - how a case is shared (consents, 支援会議, overrides) is shown to and changed by its area team only;
   "who looked at this" and the lead caseworker are the area coordinator's. A consent, registration or
   grant of another case is a 404, like a missing one.
@@ -34,6 +36,7 @@ from . import documents, selectors, services
 from .forms import (
     AssessmentForm,
     BreakGlassForm,
+    CaseEditForm,
     CaseFilterForm,
     CaseIntakeForm,
     ConsentDocumentDeleteForm,
@@ -51,6 +54,8 @@ from .forms import (
     SupportMeetingForm,
     VoidForm,
     apply_service_errors,
+    plan_forms_with_another_row,
+    plan_revision_forms,
     plan_role_formset,
 )
 from .models import (
@@ -125,8 +130,19 @@ def _require_activity_logging(request: HttpRequest, case: Case) -> None:
         raise PermissionDenied(_("You may read this case but not record activities on it."))
 
 
-def _timeline_item(case: Case, activity_id: int) -> Activity:
-    return selectors.case_activities(case=case).get(pk=activity_id)
+def _timeline_item(request: HttpRequest, case: Case, activity_id: int) -> Activity:
+    activity = selectors.case_activities(case=case).get(pk=activity_id)
+    activity.can_void = selectors.can_void_activity(user=request.user, activity=activity)
+    return activity
+
+
+def _with_void_buttons(request: HttpRequest, case: Case, activities) -> list[Activity]:
+    """The timeline's entries, each marked with whether this user may void it (one rule, one scope)."""
+    scope = selectors.activity_void_scope(user=request.user, case=case)
+    activities = list(activities)
+    for activity in activities:
+        activity.can_void = scope.allows(activity)
+    return activities
 
 
 def _case_url(case: Case, anchor: str = "") -> str:
@@ -218,13 +234,12 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "current_plan": plans[0] if plans else None,
         "past_plans": plans[1:],
         "status_changes": selectors.case_status_history(case=case),
-        "activities": activities[:TIMELINE_LIMIT],
+        "activities": _with_void_buttons(request, case, activities[:TIMELINE_LIMIT]),
         "activity_total": activities.count(),
         "timeline_limit": TIMELINE_LIMIT,
         "log_form": forms.get("log_form") or QuickActivityForm(),
         "member_form": forms.get("member_form") or MemberForm(parents=selectors.case_members(case=case)),
-        "plan_form": forms.get("plan_form") or PlanForm(),
-        "role_formset": forms.get("role_formset") or plan_role_formset(),
+        "plan_open": forms.get("plan_open", False),
         "status_form": forms.get("status_form")
         or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -233,6 +248,10 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "can_record_assessment": selectors.can_record_assessment(user=request.user, case=case),
         "assessment": selectors.assessment_latest(case=case),
     }
+    if "plan_form" in forms:
+        context |= {"plan_form": forms["plan_form"], "role_formset": forms["role_formset"]}
+    else:
+        context["plan_form"], context["role_formset"] = plan_revision_forms(context["current_plan"])
     context |= _access_control_context(request, case, forms)
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -279,6 +298,31 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     services.case_record_read(case=case, read_by=request.user)  # every read of personal data is audited
     return _render_case_detail(request, case)
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Correct the household's record (identity block and intake data). The same service as the API's
+    PATCH /api/v1/cases/{id}/ (services.case_update), which audits old → new with personal values masked."""
+    case = _case_or_404(request, case_id)
+    _require_case_team(request, case)
+    form = CaseEditForm.for_case(case, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = FORM_ERROR
+        if form.is_valid():
+            try:
+                services.case_update(case=case, updated_by=request.user, **form.to_service_kwargs())
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The case record was updated."))
+                return redirect(_case_url(case))
+            case.refresh_from_db()  # the page heading shows the stored record, not the rejected input
+    else:
+        services.case_record_read(case=case, read_by=request.user)  # the form shows personal data
+    return render(request, "casework/case_edit.html", {"case": case, "form": form}, status=status)
 
 
 @staff_login_required
@@ -348,15 +392,13 @@ def member_edit(request: HttpRequest, case_id: int, member_id: int) -> HttpRespo
 def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     _require_case_team(request, case)
+    if "add_role" in request.POST:  # "add a row": the form again, one blank row more, nothing saved
+        form, roles = plan_forms_with_another_row(request.POST)
+        return _render_case_detail(request, case, plan_form=form, role_formset=roles, plan_open=True)
     form, roles = PlanForm(request.POST), plan_role_formset(request.POST)
     if form.is_valid() and roles.is_valid():
         try:
-            services.plan_create(
-                case=case,
-                created_by=request.user,
-                **form.cleaned_data,
-                roles=[role for role in (f.as_role() for f in roles.forms) if role],
-            )
+            services.plan_create(case=case, created_by=request.user, **form.cleaned_data, roles=roles.roles())
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -494,6 +536,8 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
+            except services.StateConflict as exc:  # the case was closed meanwhile
+                form.add_error(None, str(exc))
             else:
                 if request.htmx:
                     return render(
@@ -502,7 +546,7 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                         {
                             "case": case,
                             "log_form": QuickActivityForm(),
-                            "activity": _timeline_item(case, activity.pk),
+                            "activity": _timeline_item(request, case, activity.pk),
                             "just_logged": True,
                             "can_log": True,
                         },
@@ -510,7 +554,12 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, _("The activity was recorded."))
                 return redirect(_case_url(case, "timeline"))
     template = "casework/partials/quick_log_form.html" if request.htmx else "casework/activity_log.html"
-    return render(request, template, {"case": case, "log_form": form}, status=status)
+    context = {
+        "case": case,
+        "log_form": form,
+        "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),
+    }
+    return render(request, template, context, status=status)
 
 
 @staff_login_required
@@ -519,7 +568,8 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
     """Void with a reason (the row stays, struck through). With htmx: the updated timeline entry."""
     case = _case_or_404(request, case_id)
     activity = _activity_or_404(request, case, activity_id)
-    _require_activity_logging(request, case)
+    if not selectors.can_void_activity(user=request.user, activity=activity):
+        raise PermissionDenied(services.VOID_REFUSED)
     form = VoidForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -538,13 +588,17 @@ def activity_void(request: HttpRequest, case_id: int, activity_id: int) -> HttpR
                     return render(
                         request,
                         "casework/partials/activity_item.html",
-                        {"case": case, "activity": _timeline_item(case, activity.pk), "can_log": True},
+                        {
+                            "case": case,
+                            "activity": _timeline_item(request, case, activity.pk),
+                            "can_log": True,
+                        },
                     )
                 messages.success(request, _("The activity was voided."))
                 return redirect(_case_url(case, f"activity-{activity.pk}"))
     context = {
         "case": case,
-        "activity": _timeline_item(case, activity.pk),
+        "activity": _timeline_item(request, case, activity.pk),
         "void_form": form,
         "can_log": True,
     }

@@ -78,9 +78,11 @@ def log_activity(
     when: datetime.datetime | None = None,
     kind: str = "visit",
     agencies=(),
-    note: str = "",
+    note: str | None = None,
     minutes: int = 30,
 ):
+    if note is None:  # most kinds need a note (casework.services.NOTE_OPTIONAL_KINDS)
+        note = "" if kind in casework_services.NOTE_OPTIONAL_KINDS else "架空の支援記録"
     return casework_services.activity_log(
         case=case,
         logged_by=by,

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 
-def migrate(targets):
+def migrate_to(targets):
     """Migrate to `targets` and return the apps registry of that state (historical models)."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -13,7 +13,7 @@ def migrate(targets):
 
 
 def migrate_to_latest():
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 def historical_case_maker(apps):

@@ -44,7 +44,12 @@ def test_agency_staff_see_a_case_shared_with_their_agency(client_for, case, shar
 def test_agency_staff_log_activities_on_a_shared_case(client_for, case, shared_agency_staff, agency):
     response = client_for(shared_agency_staff).post(
         f"/api/v1/cases/{case.pk}/activities/",
-        {"occurred_at": "2025-01-10T10:30:00+09:00", "kind": "accompany", "partner_agencies": [agency.code]},
+        {
+            "occurred_at": "2025-01-10T10:30:00+09:00",
+            "kind": "accompany",
+            "partner_agencies": [agency.code],
+            "note": "窓口へ同行した",
+        },
     )
     assert response.status_code == 201
     assert response.json()["staff"] == "agency_staff"

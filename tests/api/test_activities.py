@@ -171,3 +171,48 @@ def test_a_voided_activity_stays_listed_as_voided(api, case, caseworker):
     assert rows[voided.pk]["voided"] is True
     assert rows[voided.pk]["void_reason"] == "誤登録"
     assert rows[kept.pk]["voided"] is False
+
+
+def test_a_visit_without_a_note_is_400_on_the_note(api, case):
+    response = api.post(activities(case.pk), {"occurred_at": "2025-01-10T10:30:00+09:00", "kind": "visit"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["note"]
+    assert not Activity.objects.exists()
+
+
+def test_a_phone_call_without_a_note_is_201(api, case):
+    response = api.post(activities(case.pk), {"occurred_at": "2025-01-10T10:30:00+09:00", "kind": "phone"})
+    assert response.status_code == 201
+    assert response.json()["note"] == ""
+
+
+def test_logging_to_a_closed_case_is_409(api, case, caseworker):
+    from casework import services
+
+    services.case_close(case=case, closed_by=caseworker, reason="goal_achieved")
+    now = timezone.localtime(timezone.now()).isoformat()
+    response = api.post(activities(case.pk), {"occurred_at": now, "kind": "phone"})
+    assert response.status_code == 409
+    assert "再開" in response.json()["detail"] or "Reopen" in response.json()["detail"]
+    assert not Activity.objects.exists()
+
+
+def test_a_sharing_agency_may_void_only_its_own_entries_403_otherwise(case, caseworker, agency, client_for):
+    from casework import services
+    from network.models import Role
+    from network.services import staff_groups_sync
+
+    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
+    staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
+    staff_groups_sync(user=staff)
+    owners = factories.log_activity(case, by=caseworker)
+    own = factories.log_activity(case, by=staff, kind="phone")
+    api = client_for(staff)
+    refused = api.post(void(owners.pk), {"reason": "誤り"})
+    assert refused.status_code == 403
+    assert "detail" in refused.json()
+    owners.refresh_from_db()
+    assert not owners.voided
+    done = api.post(void(own.pk), {"reason": "誤り"})
+    assert done.status_code == 200
+    assert done.json()["voided"] is True and done.json()["logged_by"] == "agency_staff"

@@ -52,7 +52,12 @@ def test_consent_opens_the_case_to_the_agency_and_withdrawal_closes_it(
     assert agency_client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
     logged = agency_client.post(
         f"/api/v1/cases/{case.pk}/activities/",
-        {"occurred_at": "2025-01-10T10:30:00+09:00", "kind": "accompany", "partner_agencies": [agency.code]},
+        {
+            "occurred_at": "2025-01-10T10:30:00+09:00",
+            "kind": "accompany",
+            "partner_agencies": [agency.code],
+            "note": "窓口へ同行した",
+        },
     )
     assert logged.status_code == 201
 

@@ -5,8 +5,7 @@ import datetime
 
 import pytest
 
-from tests.migrating import historical_case_maker, migrate_to_latest
-from tests.migrating import migrate as _migrate
+from tests.migrating import historical_case_maker, migrate_to, migrate_to_latest
 
 BEFORE = [("casework", "0013_audit_action_choices_in_code")]
 AFTER = [("casework", "0014_consent_scope_choices")]
@@ -14,7 +13,7 @@ AFTER = [("casework", "0014_consent_scope_choices")]
 
 @pytest.mark.django_db(transaction=True)
 def test_free_text_scopes_map_to_summary_unless_clearly_full():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Consent = apps.get_model("casework", "Consent")
         make_case = historical_case_maker(apps)
@@ -39,7 +38,7 @@ def test_free_text_scopes_map_to_summary_unless_clearly_full():
             for text in texts
         }
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         Consent = apps.get_model("casework", "Consent")
         AuditEvent = apps.get_model("casework", "AuditEvent")
         stored = dict(Consent.objects.values_list("pk", "scope"))

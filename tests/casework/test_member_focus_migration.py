@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.migrating import historical_case_maker, migrate_to_latest
-from tests.migrating import migrate as _migrate
+from tests.migrating import historical_case_maker, migrate_to, migrate_to_latest
 
 BEFORE = [("casework", "0006_list_and_report_indexes")]
 AFTER = [("casework", "0007_member_focus_is_self")]
@@ -11,7 +10,7 @@ AFTER = [("casework", "0007_member_focus_is_self")]
 
 @pytest.mark.django_db(transaction=True)
 def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Member = apps.get_model("casework", "HouseholdMember")
         case = historical_case_maker(apps)
@@ -29,7 +28,7 @@ def test_the_central_member_becomes_self_and_a_rival_self_becomes_other():
         consistent = case("2024-0003")
         ok, spouse = member(consistent, "self", central=True), member(consistent, "spouse")
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         Member = apps.get_model("casework", "HouseholdMember")
         AuditEvent = apps.get_model("casework", "AuditEvent")
         relationship = dict(Member.objects.values_list("id", "relationship"))

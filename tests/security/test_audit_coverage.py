@@ -119,6 +119,19 @@ def edit_the_intake_through_the_api(w):
 
 
 @path(AuditAction.CASE_UPDATE)
+def edit_the_case_record_on_the_web(w):
+    record = {
+        "household_name": "架空 三郎",
+        "household_name_kana": "かくう さぶろう",
+        "urgency": "high",
+        "issues": ["poverty"],
+        "main_issue": "poverty",
+    }
+    expect(w.web(w.caseworker).post(w.url("case_edit"), record))
+    return w.caseworker
+
+
+@path(AuditAction.CASE_UPDATE)
 def assign_the_lead_caseworker(w):
     expect(w.web(w.coordinator).post(w.url("lead_assign"), {"lead-lead_caseworker": w.coordinator.pk}))
     return w.coordinator

@@ -92,3 +92,26 @@ def test_another_areas_activity_under_ones_own_case_is_404(cw_client, case, othe
 def test_an_activity_under_the_wrong_case_of_ones_own_is_404(cw_client, caseworker, area, activity):
     second = factories.make_case(by=caseworker, area=area, kana="にばんめ")
     assert cw_client.post(void_url(activity, case=second), {"reason": "x"}).status_code == 404
+
+
+def test_a_sharing_agency_sees_no_void_button_on_the_owning_teams_entry_and_gets_403(
+    client, case, caseworker, agency, activity
+):
+    import datetime
+
+    from network.models import Role
+    from network.services import staff_groups_sync
+
+    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
+    staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
+    staff_groups_sync(user=staff)
+    own = factories.log_activity(case, by=staff, kind="phone")
+    client.force_login(staff)
+    page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert void_url(own) in page  # its own entry: the button is there
+    assert void_url(activity) not in page  # the owning team's entry: no button
+    for method in ("get", "post"):
+        assert getattr(client, method)(void_url(activity), {"reason": "誤り"}).status_code == 403
+    activity.refresh_from_db()
+    assert not activity.voided
+    assert client.post(void_url(own), {"reason": "誤り"}).status_code == 302
