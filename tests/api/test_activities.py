@@ -202,7 +202,9 @@ def test_a_sharing_agency_may_void_only_its_own_entries_403_otherwise(case, case
     from network.models import Role
     from network.services import staff_groups_sync
 
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today())
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date.today(), scope="full"
+    )
     staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     staff_groups_sync(user=staff)
     owners = factories.log_activity(case, by=caseworker)

@@ -93,7 +93,9 @@ def test_an_unknown_field_is_a_programming_error(case, caseworker):
 
 
 def test_only_the_area_team_records_an_assessment(case, caseworker, agency):
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=timezone.localdate())
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=timezone.localdate(), scope="full"
+    )
     agency_staff = factories.make_staff("agency_staff", role=Role.AGENCY, agency=agency)
     agency_staff.groups.add(agency_group(agency))
     assert selectors.can_read_assessment(user=agency_staff, case=case)
