@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import documents, selectors, services
+from . import documents, meeting_selectors, selectors, services
 from .forms import (
     BreakGlassForm,
     CaseFilterForm,
@@ -211,6 +211,7 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "break_glass_grant": selectors.break_glass_grant(user=request.user, case=case),
+        "case_meetings": list(meeting_selectors.case_meetings(case=case, fetched_by=request.user)),
     }
     context |= _access_control_context(request, case, forms)
     return render(request, "casework/case_detail.html", context, status=status)
