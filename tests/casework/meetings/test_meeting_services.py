@@ -228,3 +228,17 @@ def test_reading_a_record_is_audited_per_case_shown(case, caseworker, agency):
     meeting_services.meeting_record_read(meeting=meeting, read_by=caseworker, discussions=rows)
 
     assert AuditEvent.objects.filter(action="meeting_record.view", case=case, actor=caseworker).count() == 1
+
+
+def test_decisions_and_roles_are_encrypted_at_rest(case, caseworker, agency):
+    from django.db import connection
+
+    from casework import rotation
+
+    record(caseworker, cases=[case], agencies=[agency])
+    labels = {c.label for c in rotation.encrypted_columns()}
+    assert {"casework.DiscussedCase.decisions", "casework.DiscussedCase.roles"} <= labels
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT decisions, roles FROM casework_discussedcase")
+        stored = cursor.fetchone()
+    assert all(value and case.number not in value and "決定" not in value for value in stored)
