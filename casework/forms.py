@@ -619,8 +619,10 @@ class BreakGlassForm(UIForm):
 
 
 class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Staff by their names as colleagues know them (the login name only for someone without one)."""
+
     def label_from_instance(self, obj) -> str:
-        return StaffChoiceField.label_from_instance(self, obj)
+        return f"{obj.last_name} {obj.first_name}".strip() or obj.get_username()
 
 
 class MeetingForm(UIForm):

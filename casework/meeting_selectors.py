@@ -85,9 +85,10 @@ def meeting_case_for_number(*, fetched_by, number: str) -> Case | None:
     return case_list(fetched_by=fetched_by).filter(number=number.strip()).first()
 
 
-def meeting_staff_choices(*, area: Area | None = None):
-    """Who can be listed as participating: active staff of the area team(s), and partner-agency staff."""
-    team = Q(role__in=TEAM_ROLES, area_id=area.pk) if area is not None else Q(role__in=TEAM_ROLES)
+def meeting_staff_choices(*, areas: QuerySet[Area] | None = None):
+    """Who can be listed as participating: active staff of the area teams (all, or those of `areas`),
+    and partner-agency staff. The service checks the choice against the meeting's own area and agencies."""
+    team = Q(role__in=TEAM_ROLES) if areas is None else Q(role__in=TEAM_ROLES, area_id__in=areas.values("pk"))
     members = Membership.objects.filter(team | Q(role=Role.AGENCY))
     return (
         get_user_model()

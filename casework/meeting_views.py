@@ -20,6 +20,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from network.models import Area
+from network.selectors import areas_of
+
 from . import meeting_selectors, meeting_services
 from .forms import MeetingForm, apply_service_errors, discussion_formset
 from .meeting_services import Discussion
@@ -90,7 +93,8 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if not meeting_selectors.can_record_meetings(user=request.user):
         raise PermissionDenied(_("Only area teams record meetings."))
     data = request.POST if request.method == "POST" else None
-    form = MeetingForm(data, user=request.user, staff_choices=meeting_selectors.meeting_staff_choices())
+    staff_choices = meeting_selectors.meeting_staff_choices(areas=areas_of(user=request.user))
+    form = MeetingForm(data, user=request.user, staff_choices=staff_choices)
     formset = discussion_formset(data)
     status = 200
     if request.method == "POST":
@@ -132,7 +136,9 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if not meeting_selectors.can_edit_meeting(user=request.user, meeting=meeting):
         raise PermissionDenied(_("Only the area team that held the meeting can change it."))
     data = request.POST if request.method == "POST" else None
-    staff_choices = meeting_selectors.meeting_staff_choices(area=meeting.area)
+    staff_choices = meeting_selectors.meeting_staff_choices(
+        areas=Area.objects.filter(pk=meeting.area_id)
+    )
     initial = {
         "kind": meeting.kind,
         "held_on": meeting.held_on,

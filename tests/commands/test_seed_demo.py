@@ -140,3 +140,19 @@ def test_demo_timeline_uses_local_dates(demo):
     local = timezone.localtime(activity.occurred_at)
     assert 9 <= local.hour <= 17
     assert local.utcoffset() == datetime.timedelta(hours=9)
+
+
+def test_demo_plans_are_decided_at_recorded_meetings(demo):
+    from casework.models import DiscussedCase, SupportMeeting, SupportMeetingRegistration, SupportPlan
+
+    planned = set(SupportPlan.objects.values_list("case_id", flat=True))
+    discussed = set(DiscussedCase.objects.values_list("case_id", flat=True))
+    assert SupportMeeting.objects.exists()
+    assert discussed and discussed <= planned
+    assert all(row.decisions and row.roles for row in DiscussedCase.objects.all()[:20])
+    support_meetings = SupportMeeting.objects.filter(kind="support")
+    assert set(
+        SupportMeetingRegistration.objects.filter(meeting__in=support_meetings, ended_on__isnull=True).values_list(
+            "case_id", flat=True
+        )
+    ) == set(DiscussedCase.objects.filter(meeting__in=support_meetings).values_list("case_id", flat=True))
