@@ -629,7 +629,9 @@ class MeetingForm(UIForm):
     """The meeting's header: kind, area team, date, who took part, the next date."""
 
     kind = forms.ChoiceField(label=_("Kind of meeting"), choices=[("", "---------"), *MeetingKind.choices])
-    area = forms.ModelChoiceField(label=_("Area"), queryset=None, help_text=_("The area team that held the meeting."))
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, help_text=_("The area team that held the meeting.")
+    )
     held_on = forms.DateField(label=_("Held on"), widget=DateInput())
     agencies = AgencyMultipleChoiceField(
         label=_("Participating agencies"), error_messages={"required": AGENCIES_REQUIRED}

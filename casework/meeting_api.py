@@ -15,7 +15,15 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from config.api_fields import BAD_REQUEST, FORBIDDEN, NOT_FOUND, PAGE_NOT_FOUND, AwareDateTimeField, CodeField, CodeListField
+from config.api_fields import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    PAGE_NOT_FOUND,
+    AwareDateTimeField,
+    CodeField,
+    CodeListField,
+)
 from network.selectors import active_agencies, areas_of
 
 from . import meeting_selectors, meeting_services
@@ -56,7 +64,9 @@ class MeetingSerializer(serializers.ModelSerializer):
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     recorded_at = AwareDateTimeField(read_only=True)
     updated_at = AwareDateTimeField(read_only=True)
-    cases = serializers.SerializerMethodField(help_text="The discussed cases you may see (others are left out).")
+    cases = serializers.SerializerMethodField(
+        help_text="The discussed cases you may see (others are left out)."
+    )
 
     class Meta:
         model = SupportMeeting
@@ -171,7 +181,9 @@ class MeetingUpdateSerializer(MeetingWriteSerializer):
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
         if unknown:
-            raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
+            )
         return attrs
 
 
@@ -192,7 +204,9 @@ def _visible_meeting(request, meeting_id: int) -> SupportMeeting:
     return meeting_selectors.meeting_get(fetched_by=request.user, meeting_id=meeting_id)
 
 
-def _detail_response(request, meeting: SupportMeeting, *, status_code: int = 200, audit: bool = True) -> Response:
+def _detail_response(
+    request, meeting: SupportMeeting, *, status_code: int = 200, audit: bool = True
+) -> Response:
     meeting = _visible_meeting(request, meeting.pk)
     rows = list(meeting_selectors.meeting_discussions(meeting=meeting, fetched_by=request.user))
     if audit:
@@ -212,7 +226,9 @@ class MeetingListApi(GenericAPIView):
         tags=["meetings"],
     )
     def get(self, request):
-        meetings = meeting_selectors.meeting_list_page_rows(meeting_selectors.meeting_list(fetched_by=request.user))
+        meetings = meeting_selectors.meeting_list_page_rows(
+            meeting_selectors.meeting_list(fetched_by=request.user)
+        )
         page = self.paginate_queryset(meetings)
         context = {"discussions": _discussions_by_meeting([m.pk for m in page], request.user)}
         return self.get_paginated_response(MeetingSummarySerializer(page, many=True, context=context).data)
@@ -238,7 +254,9 @@ class MeetingDetailApi(GenericAPIView):
     serializer_class = MeetingSerializer
 
     @extend_schema(
-        operation_id="meetings_retrieve", responses={200: MeetingSerializer, 404: NOT_FOUND}, tags=["meetings"]
+        operation_id="meetings_retrieve",
+        responses={200: MeetingSerializer, 404: NOT_FOUND},
+        tags=["meetings"],
     )
     def get(self, request, meeting_id: int):
         return _detail_response(request, _visible_meeting(request, meeting_id))

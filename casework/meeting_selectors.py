@@ -62,7 +62,9 @@ def meeting_case_numbers(*, meetings, fetched_by) -> dict[int, list[str]]:
 def can_edit_meeting(*, user, meeting: SupportMeeting) -> bool:
     """The area team that held the meeting records and edits it."""
     return (
-        user.is_authenticated and user.is_active and area_team_ids(user=user).filter(area_id=meeting.area_id).exists()
+        user.is_authenticated
+        and user.is_active
+        and area_team_ids(user=user).filter(area_id=meeting.area_id).exists()
     )
 
 

@@ -27,8 +27,8 @@ from network.models import Agency, Area, Membership, Role
 from network.selectors import TEAM_ROLES, area_team_ids
 
 from . import audit, services
-from .selectors import case_list
 from .models import AuditAction, Case, DiscussedCase, MeetingKind, SupportMeeting, SupportMeetingRegistration
+from .selectors import case_list
 
 MASK = audit.MASK
 
@@ -43,7 +43,9 @@ class Discussion:
 
 
 def _require_area_team(user, area: Area) -> None:
-    if not (user.is_authenticated and user.is_active and area_team_ids(user=user).filter(area_id=area.pk).exists()):
+    if not (
+        user.is_authenticated and user.is_active and area_team_ids(user=user).filter(area_id=area.pk).exists()
+    ):
         raise PermissionDenied(_("Only the area team that held the meeting can record or change it."))
 
 
@@ -87,7 +89,8 @@ def _staff_outside(*, area: Area, agencies: Sequence[Agency], staff: Sequence) -
     allowed = set(
         Membership.objects.filter(user_id__in=[u.pk for u in staff])
         .filter(
-            Q(role__in=TEAM_ROLES, area_id=area.pk) | Q(role=Role.AGENCY, agency_id__in=[a.pk for a in agencies])
+            Q(role__in=TEAM_ROLES, area_id=area.pk)
+            | Q(role=Role.AGENCY, agency_id__in=[a.pk for a in agencies])
         )
         .values_list("user_id", flat=True)
     )
@@ -104,7 +107,10 @@ def _validate_discussions(
     foreign = [d.case.number for d in discussions if d.case.pk not in already and d.case.area_id != area.pk]
     if foreign:
         raise ValidationError(
-            {field: _("Only cases of the meeting's area can be added: %(numbers)s") % {"numbers": ", ".join(foreign)}}
+            {
+                field: _("Only cases of the meeting's area can be added: %(numbers)s")
+                % {"numbers": ", ".join(foreign)}
+            }
         )
 
 
@@ -120,7 +126,9 @@ def _header_snapshot(meeting: SupportMeeting) -> dict:
 
 def _reconcile_registrations(meeting: SupportMeeting, *, by) -> None:
     """The meeting's registrations in force := its discussed cases if it is a 支援会議, else none."""
-    wanted = set(meeting.discussed_cases.values_list("case_id", flat=True)) if meeting.is_sharing_basis else set()
+    wanted = (
+        set(meeting.discussed_cases.values_list("case_id", flat=True)) if meeting.is_sharing_basis else set()
+    )
     agencies = list(meeting.agencies.all())
     in_force = {
         r.case_id: r
@@ -280,7 +288,10 @@ def meeting_update(
             row = rows.get(case_id)
             if row is None:
                 DiscussedCase.objects.create(
-                    meeting=meeting, case=discussion.case, decisions=discussion.decisions, roles=discussion.roles
+                    meeting=meeting,
+                    case=discussion.case,
+                    decisions=discussion.decisions,
+                    roles=discussion.roles,
                 )
                 row_changes = {
                     "discussed": [False, True],
@@ -317,4 +328,3 @@ def meeting_record_read(*, meeting: SupportMeeting, read_by, discussions: Sequen
         audit.record(actor=read_by, action=AuditAction.MEETING_RECORD_VIEW, obj=meeting)
     for row in discussions:
         audit.record(actor=read_by, action=AuditAction.MEETING_RECORD_VIEW, case=row.case, obj=meeting)
-

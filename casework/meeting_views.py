@@ -53,7 +53,9 @@ def _discussions_from(request: HttpRequest, formset) -> list[Discussion] | None:
             continue
         case = meeting_selectors.meeting_case_for_number(fetched_by=request.user, number=number)
         if case is None:
-            form.add_error("number", _("There is no case with this number that you may see. Check it (e.g. 2025-0012)."))
+            form.add_error(
+                "number", _("There is no case with this number that you may see. Check it (e.g. 2025-0012).")
+            )
             ok = False
             continue
         discussions.append(
@@ -78,7 +80,9 @@ def _apply_errors(form, formset, exc: ValidationError) -> None:
 @staff_login_required
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    meetings = meeting_selectors.meeting_list_page_rows(meeting_selectors.meeting_list(fetched_by=request.user))
+    meetings = meeting_selectors.meeting_list_page_rows(
+        meeting_selectors.meeting_list(fetched_by=request.user)
+    )
     page = Paginator(meetings, settings.CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     numbers = meeting_selectors.meeting_case_numbers(meetings=[m.pk for m in page], fetched_by=request.user)
     for meeting in page:
@@ -136,9 +140,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if not meeting_selectors.can_edit_meeting(user=request.user, meeting=meeting):
         raise PermissionDenied(_("Only the area team that held the meeting can change it."))
     data = request.POST if request.method == "POST" else None
-    staff_choices = meeting_selectors.meeting_staff_choices(
-        areas=Area.objects.filter(pk=meeting.area_id)
-    )
+    staff_choices = meeting_selectors.meeting_staff_choices(areas=Area.objects.filter(pk=meeting.area_id))
     initial = {
         "kind": meeting.kind,
         "held_on": meeting.held_on,

@@ -524,7 +524,8 @@ class SupportMeetingRegistration(models.Model):
 
 
 class MeetingKind(models.TextChoices):
-    SUPPORT = "support", _("支援会議")  # Social Welfare Act §106-6: shares without consent, under confidentiality
+    # Social Welfare Act §106-6: shares without consent, under confidentiality
+    SUPPORT = "support", _("支援会議")
     MULTI_AGENCY = "multi_agency", _("重層的支援会議")  # shares only with the person's consent
     CASE_CONFERENCE = "case_conference", _("ケース会議")
 

@@ -917,7 +917,9 @@ def support_meeting_end(
         raise StateConflict(_("This registration has already ended."))
     if registration.meeting_id is not None:
         raise StateConflict(
-            _("This registration belongs to a support meeting record: take the case off that meeting instead.")
+            _(
+                "This registration belongs to a support meeting record: take the case off that meeting instead."  # noqa: E501
+            )
         )
     return support_meeting_registration_close(registration=registration, ended_by=ended_by, on=on)
 

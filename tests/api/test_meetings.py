@@ -111,7 +111,9 @@ def test_the_list_shows_visible_meetings_with_visible_case_ids(
     api, client_for, case, second_case, caseworker, agency, agency_staff, other_caseworker
 ):
     meeting = _meeting(caseworker, [case, second_case], agency)
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5))
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+    )
 
     own = api.get(MEETINGS).json()["results"]
     theirs = client_for(agency_staff).get(MEETINGS).json()["results"]
@@ -121,9 +123,13 @@ def test_the_list_shows_visible_meetings_with_visible_case_ids(
     assert client_for(other_caseworker).get(MEETINGS).json()["results"] == []
 
 
-def test_the_detail_shows_only_the_cases_the_reader_may_see(client_for, case, second_case, caseworker, agency, agency_staff):
+def test_the_detail_shows_only_the_cases_the_reader_may_see(
+    client_for, case, second_case, caseworker, agency, agency_staff
+):
     meeting = _meeting(caseworker, [case, second_case], agency)
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5))
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+    )
 
     response = client_for(agency_staff).get(detail(meeting.pk))
 
@@ -134,7 +140,9 @@ def test_the_detail_shows_only_the_cases_the_reader_may_see(client_for, case, se
     assert [e.case_id for e in reads] == [case.pk]
 
 
-def test_non_participants_get_404_like_a_missing_meeting(client_for, case, caseworker, agency, other_caseworker):
+def test_non_participants_get_404_like_a_missing_meeting(
+    client_for, case, caseworker, agency, other_caseworker
+):
     meeting = _meeting(caseworker, [case], agency)
     outsider_agency = factories.make_agency("shakyo")
     outsider = factories.make_staff("outsider", role=Role.AGENCY, agency=outsider_agency)
@@ -148,7 +156,9 @@ def test_non_participants_get_404_like_a_missing_meeting(client_for, case, casew
     assert client_for(other_caseworker).get(detail(2**70)).status_code == 404
 
 
-def test_patch_changes_the_meeting_and_its_basis(api, client_for, case, second_case, caseworker, agency, agency_staff):
+def test_patch_changes_the_meeting_and_its_basis(
+    api, client_for, case, second_case, caseworker, agency, agency_staff
+):
     meeting = _meeting(caseworker, [case], agency, kind="case_conference")
 
     response = api.patch(
@@ -164,7 +174,10 @@ def test_patch_changes_the_meeting_and_its_basis(api, client_for, case, second_c
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["kind"] == "support"
-    assert [(row["case"], row["decisions"]) for row in body["cases"]] == [(case.pk, "方針を変更"), (second_case.pk, "")]
+    assert [(row["case"], row["decisions"]) for row in body["cases"]] == [
+        (case.pk, "方針を変更"),
+        (second_case.pk, ""),
+    ]
     assert client_for(agency_staff).get(f"/api/v1/cases/{second_case.pk}/").status_code == 200
     assert AuditEvent.objects.filter(action="meeting_record.update", case=case).exists()
 
@@ -172,7 +185,9 @@ def test_patch_changes_the_meeting_and_its_basis(api, client_for, case, second_c
 def test_patch_by_a_participating_agency_is_403(client_for, case, caseworker, agency, agency_staff):
     meeting = _meeting(caseworker, [case], agency)
 
-    response = client_for(agency_staff).patch(detail(meeting.pk), {"next_meeting_on": "2025-03-01"}, format="json")
+    response = client_for(agency_staff).patch(
+        detail(meeting.pk), {"next_meeting_on": "2025-03-01"}, format="json"
+    )
 
     assert response.status_code == 403
 

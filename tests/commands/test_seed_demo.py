@@ -152,7 +152,7 @@ def test_demo_plans_are_decided_at_recorded_meetings(demo):
     assert all(row.decisions and row.roles for row in DiscussedCase.objects.all()[:20])
     support_meetings = SupportMeeting.objects.filter(kind="support")
     assert set(
-        SupportMeetingRegistration.objects.filter(meeting__in=support_meetings, ended_on__isnull=True).values_list(
-            "case_id", flat=True
-        )
+        SupportMeetingRegistration.objects.filter(
+            meeting__in=support_meetings, ended_on__isnull=True
+        ).values_list("case_id", flat=True)
     ) == set(DiscussedCase.objects.filter(meeting__in=support_meetings).values_list("case_id", flat=True))

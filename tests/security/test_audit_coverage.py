@@ -406,7 +406,12 @@ def take_a_case_off_a_support_meeting_on_its_page(w):
 @path(AuditAction.MEETING_RECORD_UPDATE)
 def change_a_meeting_through_the_api(w):
     meeting = _meeting_record(w)
-    expect(w.api(w.coordinator).patch(f"/api/v1/meetings/{meeting.pk}/", {"kind": "multi_agency"}, format="json"), 200)
+    expect(
+        w.api(w.coordinator).patch(
+            f"/api/v1/meetings/{meeting.pk}/", {"kind": "multi_agency"}, format="json"
+        ),
+        200,
+    )
     return w.coordinator
 
 

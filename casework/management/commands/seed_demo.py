@@ -544,7 +544,9 @@ class DemoBuilder:
                 meeting_services.Discussion(
                     case=household.case,
                     decisions=f"支援方針を確認した。長期目標: {goals[0]} 短期目標: {goals[1]}（架空の事例）",
-                    roles="\n".join(f"{agency.name}: {support}（{frequency}）" for agency, support, frequency in roles),
+                    roles="\n".join(
+                        f"{agency.name}: {support}（{frequency}）" for agency, support, frequency in roles
+                    ),
                 )
             ],
             next_meeting_on=on + datetime.timedelta(days=90),

@@ -30,7 +30,9 @@ def record(by, *, cases, agencies, kind="support", **extra):
         "area": cases[0].area,
         "held_on": HELD_ON,
         "agencies": agencies,
-        "discussions": [Discussion(case=c, decisions=f"決定{c.number}", roles=f"役割{c.number}") for c in cases],
+        "discussions": [
+            Discussion(case=c, decisions=f"決定{c.number}", roles=f"役割{c.number}") for c in cases
+        ],
         "confidentiality_acknowledged": kind == "support",
     }
     return meeting_services.meeting_record(**(values | extra))

@@ -29,12 +29,16 @@ def test_the_area_team_and_participating_agencies_see_the_meeting(
 
 def test_an_agency_sees_only_the_cases_it_may_see(case, second_case, caseworker, agency, agency_user):
     meeting = record(caseworker, cases=[case, second_case], agencies=[agency], kind="multi_agency")
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5))
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+    )
 
     rows = meeting_selectors.meeting_discussions(meeting=meeting, fetched_by=agency_user)
 
     assert [r.case_id for r in rows] == [case.pk]
-    assert [r.case_id for r in meeting_selectors.meeting_discussions(meeting=meeting, fetched_by=caseworker)] == [
+    assert [
+        r.case_id for r in meeting_selectors.meeting_discussions(meeting=meeting, fetched_by=caseworker)
+    ] == [
         case.pk,
         second_case.pk,
     ]
@@ -43,7 +47,9 @@ def test_an_agency_sees_only_the_cases_it_may_see(case, second_case, caseworker,
     }
 
 
-def test_the_case_page_lists_the_meetings_that_discussed_it(case, second_case, caseworker, agency, agency_user):
+def test_the_case_page_lists_the_meetings_that_discussed_it(
+    case, second_case, caseworker, agency, agency_user
+):
     first = record(caseworker, cases=[case], agencies=[agency], kind="case_conference")
     second = record(
         caseworker, cases=[case, second_case], agencies=[agency], held_on=datetime.date(2025, 2, 1)

@@ -116,7 +116,9 @@ def test_the_detail_shows_only_the_cases_the_reader_may_see(client, case, casewo
     meeting_services.meeting_update(meeting=meeting, updated_by=caseworker, kind="multi_agency")
     from casework import services
 
-    services.consent_give(case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5))
+    services.consent_give(
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+    )
 
     body = _client(client, agency_user).get(f"/meetings/{meeting.pk}/").content.decode()
 
@@ -124,7 +126,9 @@ def test_the_detail_shows_only_the_cases_the_reader_may_see(client, case, casewo
     assert hidden.number not in body
     assert f"決定{hidden.number}" not in body
     assert list(
-        AuditEvent.objects.filter(action="meeting_record.view", actor=agency_user).values_list("case_id", flat=True)
+        AuditEvent.objects.filter(action="meeting_record.view", actor=agency_user).values_list(
+            "case_id", flat=True
+        )
     ) == [case.pk]
 
 
