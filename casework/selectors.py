@@ -102,7 +102,14 @@ def case_sharing(*, case: Case) -> dict:
 def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
     """ "Who looked at this": reads and break-glass openings of the case, newest first."""
     return case.audit_events.filter(
-        action__in=["case.view", "case.export", "case.print", "document.download", "break_glass"]
+        action__in=[
+            "case.view",
+            "case.export",
+            "case.print",
+            "document.download",
+            "break_glass",
+            "meeting_record.view",  # a meeting record shows what was decided for the case
+        ]
     )
 
 

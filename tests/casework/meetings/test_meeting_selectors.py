@@ -67,3 +67,13 @@ def test_a_former_agency_member_loses_sight(case, caseworker, agency, agency_use
 
     assert _ids(meeting_selectors.meeting_list(fetched_by=agency_user)) == set()
     assert meeting.pk
+
+
+def test_reading_a_meeting_record_shows_in_who_looked_at_the_case(case, caseworker, agency, agency_user):
+    from casework import meeting_services, selectors
+
+    meeting = record(caseworker, cases=[case], agencies=[agency])
+    rows = list(meeting_selectors.meeting_discussions(meeting=meeting, fetched_by=agency_user))
+    meeting_services.meeting_record_read(meeting=meeting, read_by=agency_user, discussions=rows)
+
+    assert [e.actor for e in selectors.case_readers(case=case)] == [agency_user]
