@@ -23,6 +23,7 @@ from config.api_fields import (
     AwareDateTimeField,
     CodeField,
     CodeListField,
+    FlatListField,
 )
 from network.selectors import active_agencies, areas_of
 
@@ -130,6 +131,25 @@ class DiscussionInputSerializer(serializers.Serializer):
     )
 
 
+class DiscussionListField(FlatListField):
+    """The discussed cases, each checked as a DiscussionInputSerializer; a bad row's messages come back
+    flat, ``{"cases": ["Item 2: Unknown case: 42"]}``, as API.md promises for every 400."""
+
+    def run_child_validation(self, data):
+        try:
+            return serializers.ListField.run_child_validation(self, data)
+        except serializers.ValidationError as error:
+            messages = []
+            for index, detail in error.detail.items():
+                groups = detail.values() if isinstance(detail, dict) else [detail]
+                for group in groups:
+                    for message in group if isinstance(group, list) else [group]:
+                        messages.append(
+                            self.error_messages["item"] % {"number": index + 1, "message": message}
+                        )
+            raise serializers.ValidationError(messages) from None
+
+
 class MeetingWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     area = CodeField(
@@ -158,8 +178,8 @@ class MeetingWriteSerializer(serializers.Serializer):
         default=False,
         help_text="Required (true) for a 支援会議: its members are bound by confidentiality (§106-6).",
     )
-    cases = DiscussionInputSerializer(
-        many=True,
+    cases = DiscussionListField(
+        child=DiscussionInputSerializer(),
         help_text="The cases discussed. On PATCH, replaces the discussed cases you may see.",
     )
 

@@ -210,3 +210,15 @@ def test_a_meeting_registration_cannot_be_ended_through_the_case_route(api, case
     assert response.status_code == 409
     registration.refresh_from_db()
     assert registration.ended_on is None
+
+
+def test_a_bad_case_row_is_reported_as_a_flat_message(api, case, agency):
+    response = api.post(
+        MEETINGS, payload(case, agency, cases=[{"case": case.pk}, {"case": 987654321}, "x"]), format="json"
+    )
+
+    assert response.status_code == 400
+    messages = response.json()["cases"]
+    assert all(isinstance(m, str) for m in messages)
+    assert any("987654321" in m for m in messages)
+    assert len(messages) == 2
