@@ -32,6 +32,7 @@ from .models import (
     HouseholdMember,
     IssueTag,
     Partnership,
+    MeetingKind,
     ReferralSource,
     Relationship,
     ScreeningOutcome,
@@ -873,3 +874,89 @@ class BreakGlassForm(UIForm):
     def clean_number(self) -> str:
         # Full-width digits and hyphens (２０２５－００１２) as typed on a Japanese keyboard.
         return unicodedata.normalize("NFKC", self.cleaned_data["number"]).replace("−", "-").strip()
+
+
+# --- support meeting records (支援会議, 重層的支援会議, ケース会議) -------------------------------------
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Staff by their names as colleagues know them (the login name only for someone without one)."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.last_name} {obj.first_name}".strip() or obj.get_username()
+
+
+class MeetingForm(UIForm):
+    """The meeting's header: kind, area team, date, who took part, the next date."""
+
+    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=[("", "---------"), *MeetingKind.choices])
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, help_text=_("The area team that held the meeting.")
+    )
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    agencies = AgencyMultipleChoiceField(
+        label=_("Participating agencies"), error_messages={"required": AGENCIES_REQUIRED}
+    )
+    staff = StaffMultipleChoiceField(
+        label=_("Participating staff"),
+        queryset=None,
+        required=False,
+        help_text=_("Staff of the area team or of a participating agency."),
+    )
+    next_meeting_on = forms.DateField(label=_("Next meeting on"), required=False, widget=DateInput())
+    confidentiality_acknowledged = forms.BooleanField(
+        label=_("For a 支援会議: the members know they are bound by the duty of confidentiality (守秘義務)."),
+        required=False,
+    )
+
+    def __init__(self, *args, user, staff_choices, editing: bool = False, **kwargs):
+        kwargs.setdefault("prefix", "meeting")
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas_of(user=user)
+        self.fields["staff"].queryset = staff_choices
+        if editing:  # the area team that held the meeting does not change
+            del self.fields["area"]
+        else:
+            self.fields["held_on"].initial = timezone.localdate
+
+    def to_service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["agencies"], data["staff"] = list(data["agencies"]), list(data["staff"])
+        return data
+
+
+class DiscussionForm(UIForm):
+    """One discussed case: its number, what was decided, and who does what."""
+
+    number = forms.CharField(
+        label=_("Case number"),
+        max_length=16,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "2025-0012"}),
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    roles = forms.CharField(
+        label=_("Split of roles"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Which agency or staff does what, until when."),
+    )
+
+    def clean_number(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["number"]).replace("−", "-").strip()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("number") and (data.get("decisions") or data.get("roles")):
+            self.add_error("number", _("Give the number of the case this is about."))
+        return data
+
+
+DiscussionFormSet = forms.formset_factory(DiscussionForm, extra=2, max_num=30, validate_max=True)
+
+
+def discussion_formset(data=None, initial=None) -> forms.BaseFormSet:
+    return DiscussionFormSet(data, initial=initial, prefix="cases")

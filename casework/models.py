@@ -664,14 +664,86 @@ class SupportMeetingRegistration(models.Model):
     registered_on = models.DateField(_("registered on"))
     confidentiality_acknowledged = models.BooleanField(_("confidentiality acknowledged"), default=False)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # Set when the registration is a discussed case of a 支援会議 record: then the meeting's services own it.
+    meeting = models.ForeignKey(
+        "SupportMeeting", on_delete=models.PROTECT, null=True, blank=True, related_name="registrations"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-registered_on", "-id"]
+        constraints = [
+            # A meeting registers a case once while it is in force: the discussed case is the basis.
+            models.UniqueConstraint(
+                fields=["meeting", "case"],
+                condition=models.Q(meeting__isnull=False, ended_on__isnull=True),
+                name="meeting_registration_in_force_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} 支援会議 {self.registered_on}"
+
+
+class MeetingKind(models.TextChoices):
+    # Social Welfare Act §106-6: shares without consent, under confidentiality
+    SUPPORT = "support", _("支援会議")
+    MULTI_AGENCY = "multi_agency", _("重層的支援会議")  # shares only with the person's consent
+    CASE_CONFERENCE = "case_conference", _("ケース会議")
+
+
+class SupportMeeting(models.Model):
+    """The record of a meeting about cases: 支援会議, 重層的支援会議 or ケース会議.
+
+    Held by an area team (`area`), attended by agencies and staff. What was decided for each case lives on
+    its DiscussedCase row. For a 支援会議, the sharing basis of each discussed case is the case's
+    SupportMeetingRegistration with `meeting` set; casework.meeting_services writes both together, and the
+    standalone registration services refuse to touch a registration that belongs to a meeting.
+    """
+
+    kind = models.CharField(_("kind of meeting"), max_length=16, choices=MeetingKind.choices)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("held on"))
+    agencies = models.ManyToManyField(Agency, verbose_name=_("participating agencies"), related_name="+")
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("participating staff"), blank=True, related_name="+"
+    )
+    next_meeting_on = models.DateField(_("next meeting on"), null=True, blank=True)
+    confidentiality_acknowledged = models.BooleanField(_("confidentiality acknowledged"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("support meeting record")
+        verbose_name_plural = _("support meeting records")
+        indexes = [models.Index(fields=["area", "-held_on"], name="meeting_area_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on}"
+
+    @property
+    def is_sharing_basis(self) -> bool:
+        """Only a 支援会議 (§106-6) shares its discussed cases with its members without consent."""
+        return self.kind == MeetingKind.SUPPORT
+
+
+class DiscussedCase(models.Model):
+    """A case discussed at a meeting: what was decided and how the roles were split (encrypted)."""
+
+    meeting = models.ForeignKey(SupportMeeting, on_delete=models.CASCADE, related_name="discussed_cases")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meeting_discussions")
+    decisions = EncryptedTextField(_("decisions"), blank=True)
+    roles = EncryptedTextField(_("split of roles"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="discussed_case_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: {self.case_id}"
 
 
 class AccessBasis(models.TextChoices):
@@ -793,6 +865,9 @@ class AuditAction(models.TextChoices):
     DOCUMENT_DELETE = "document.delete", _("同意書の削除")
     MEETING_REGISTER = "meeting.register", _("支援会議登録")
     MEETING_END = "meeting.end", _("支援会議終了")
+    MEETING_RECORD_VIEW = "meeting_record.view", _("会議記録の閲覧")
+    MEETING_RECORD_CREATE = "meeting_record.create", _("会議記録の作成")
+    MEETING_RECORD_UPDATE = "meeting_record.update", _("会議記録の更新")
     SHARE_OVERRIDE = "share.override", _("例外共有")
     PERMISSION_GRANT = "permission.grant", _("権限付与")
     PERMISSION_REVOKE = "permission.revoke", _("権限取消")

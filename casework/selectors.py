@@ -233,6 +233,7 @@ def case_readers(*, case: Case) -> QuerySet[AuditEvent]:
             "case.print",
             "document.download",
             "break_glass",
+            "meeting_record.view",  # a meeting record shows what was decided for the case
         ]
     )
 

@@ -1023,8 +1023,23 @@ def support_meeting_register(
                 )
             }
         )
+    return support_meeting_registration_open(
+        case=case, registered_by=registered_by, agencies=agencies, registered_on=registered_on
+    )
+
+
+def support_meeting_registration_open(
+    *, case: Case, registered_by, agencies: Sequence[Agency], registered_on: datetime.date, meeting=None
+) -> SupportMeetingRegistration:
+    """The one writer of 支援会議 registrations (the sharing basis), for a standalone registration and
+    for a discussed case of a 支援会議 record (`meeting`). Callers check who may register, and run it
+    inside their transaction."""
     registration = SupportMeetingRegistration.objects.create(
-        case=case, registered_on=registered_on, confidentiality_acknowledged=True, recorded_by=registered_by
+        case=case,
+        registered_on=registered_on,
+        confidentiality_acknowledged=True,
+        recorded_by=registered_by,
+        meeting=meeting,
     )
     registration.agencies.set(agencies)
     _share_with_agencies(
@@ -1040,16 +1055,39 @@ def support_meeting_register(
     return registration
 
 
-@transaction.atomic
-def support_meeting_end(
+def support_meeting_registration_set_agencies(
+    *, registration: SupportMeetingRegistration, agencies: Sequence[Agency], changed_by
+) -> None:
+    """Make the registration's member agencies (and so its grants) exactly `agencies`."""
+    wanted = {a.pk: a for a in agencies}
+    current = {a.pk: a for a in registration.agencies.all()}
+    if wanted.keys() == current.keys():
+        return
+    registration.agencies.set(list(wanted.values()))
+    for agency in [a for pk, a in current.items() if pk not in wanted]:
+        _revoke(
+            CaseAccessGrant.objects.filter(
+                case_id=registration.case_id,
+                basis=AccessBasis.SUPPORT_MEETING,
+                source_id=registration.pk,
+                group=agency_group(agency),
+            ),
+            revoked_by=changed_by,
+        )
+    added = [a for pk, a in wanted.items() if pk not in current]
+    _share_with_agencies(
+        registration.case,
+        added,
+        basis=AccessBasis.SUPPORT_MEETING,
+        source_id=registration.pk,
+        granted_by=changed_by,
+    )
+
+
+def support_meeting_registration_close(
     *, registration: SupportMeetingRegistration, ended_by, on: datetime.date | None = None
 ) -> SupportMeetingRegistration:
-    registration = (
-        SupportMeetingRegistration.objects.select_for_update().select_related("case").get(pk=registration.pk)
-    )
-    _require_case_team(registration.case, ended_by)
-    if registration.ended_on is not None:
-        raise StateConflict(_("This registration has already ended."))
+    """End a registration in force and the access that rested on it (callers lock and check)."""
     registration.ended_on = on or timezone.localdate()
     registration.save(update_fields=["ended_on"])
     _revoke(
@@ -1060,6 +1098,27 @@ def support_meeting_end(
     )
     audit.record(actor=ended_by, action=AuditAction.MEETING_END, case=registration.case, obj=registration)
     return registration
+
+
+@transaction.atomic
+def support_meeting_end(
+    *, registration: SupportMeetingRegistration, ended_by, on: datetime.date | None = None
+) -> SupportMeetingRegistration:
+    """End a standalone registration. One made by a 支援会議 record ends with its meeting record (the
+    case is taken off the meeting, or the meeting's kind changes): one source of truth, never two."""
+    registration = (
+        SupportMeetingRegistration.objects.select_for_update().select_related("case").get(pk=registration.pk)
+    )
+    _require_case_team(registration.case, ended_by)
+    if registration.ended_on is not None:
+        raise StateConflict(_("This registration has already ended."))
+    if registration.meeting_id is not None:
+        raise StateConflict(
+            _(
+                "This registration belongs to a support meeting record: take the case off that meeting instead."  # noqa: E501
+            )
+        )
+    return support_meeting_registration_close(registration=registration, ended_by=ended_by, on=on)
 
 
 @transaction.atomic

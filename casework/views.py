@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import documents, selectors, services
+from . import documents, meeting_selectors, selectors, services
 from .forms import (
     AssessmentForm,
     BreakGlassForm,
@@ -247,6 +247,7 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "can_read_assessment": selectors.can_read_assessment(user=request.user, case=case),
         "can_record_assessment": selectors.can_record_assessment(user=request.user, case=case),
         "assessment": selectors.assessment_latest(case=case),
+        "case_meetings": list(meeting_selectors.case_meetings(case=case, fetched_by=request.user)),
     }
     if "plan_form" in forms:
         context |= {"plan_form": forms["plan_form"], "role_formset": forms["role_formset"]}

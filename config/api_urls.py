@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("network.api")),
     path("", include("casework.api")),
+    path("", include("casework.meeting_api")),
     path("", include("reports.api")),
     path("", include("referrals.api")),
 ]

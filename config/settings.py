@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "ReferralKindEnum": "referrals.models.ReferralKind",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "AccessBasisEnum": "casework.models.AccessBasis",
+        "MeetingKindEnum": "casework.models.MeetingKind",
     },
 }
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("casework.urls")),
+    path("meetings/", include("casework.meeting_urls")),
     path("audit/", include("casework.audit_urls")),
     path("reports/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
 
-from casework import encryption, rotation
+from casework import encryption, meeting_services, rotation
 from casework import services as casework_services
 from casework.models import (
     Activity,
@@ -32,6 +32,7 @@ from casework.models import (
     CaseStatusChange,
     ConsentDocument,
     EcomapResource,
+    DiscussedCase,
     HouseholdMember,
     PlanRole,
     SupportPlan,
@@ -218,6 +219,23 @@ def plant_every_encrypted_field() -> Planted:
         consent=consent,
         uploaded_by=caseworker,
         upload=SimpleUploadedFile(scan_name, b"%PDF-1.4\n%planted\n%%EOF\n"),
+    )
+
+    # A support meeting record: what was decided for the case and who does what.
+    meeting_services.meeting_record(
+        recorded_by=caseworker,
+        kind="support",
+        area=north,
+        held_on=datetime.date.today(),
+        agencies=[partner],
+        discussions=[
+            meeting_services.Discussion(
+                case=case,
+                decisions=p.text(DiscussedCase, "decisions"),
+                roles=p.text(DiscussedCase, "roles"),
+            )
+        ],
+        confidentiality_acknowledged=True,
     )
 
     # Free text that is not a "personal field" by name, but that people write names into.

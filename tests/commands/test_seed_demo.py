@@ -149,3 +149,19 @@ def test_demo_cases_past_intake_have_an_assessment_and_long_cases_a_reassessment
     assert Assessment.objects.filter(version__gt=1).exists()
     assert Assessment.objects.exclude(health_status="unknown").exists()
     assert not Assessment.objects.filter(assessed_on__gt=timezone.localdate()).exists()
+
+
+def test_demo_plans_are_decided_at_recorded_meetings(demo):
+    from casework.models import DiscussedCase, SupportMeeting, SupportMeetingRegistration, SupportPlan
+
+    planned = set(SupportPlan.objects.values_list("case_id", flat=True))
+    discussed = set(DiscussedCase.objects.values_list("case_id", flat=True))
+    assert SupportMeeting.objects.exists()
+    assert discussed and discussed <= planned
+    assert all(row.decisions and row.roles for row in DiscussedCase.objects.all()[:20])
+    support_meetings = SupportMeeting.objects.filter(kind="support")
+    assert set(
+        SupportMeetingRegistration.objects.filter(
+            meeting__in=support_meetings, ended_on__isnull=True
+        ).values_list("case_id", flat=True)
+    ) == set(DiscussedCase.objects.filter(meeting__in=support_meetings).values_list("case_id", flat=True))

@@ -1,14 +1,15 @@
 """Property-based fuzzing of the whole REST API (Schemathesis) against its own OpenAPI schema.
 
-Every operation of /api/v1/schema/ is called, in-process through the WSGI application, with generated valid
-and invalid input, once as a caseworker and once as the coordinator of the area the caseworker's referrals
-go to, each holding a token. Path ids point half of the time at real objects (a case, its activity,
-assessment, consent, 支援会議 registration and a referral) and half of the time at made-up ones. Before the
-referral actions are fuzzed, a fresh referral in the state they need is set up (requested for accept,
-decline and withdraw; accepted for complete), so the deciding coordinator and the sending caseworker reach
-200 and then 409, not only 403 and 404. No answer may be a 5xx, and every answer must match the schema: a
-documented status code, the documented content type and headers, and a body valid against the response
-schema. The operations fuzzed must be exactly the schema's, and the schema's exactly the API's routes.
+Every operation of /api/v1/schema/ is called, in-process through the WSGI application, with generated
+valid and invalid input, once as a caseworker and once as the coordinator of the area the caseworker's
+referrals go to, each holding a token. Path ids point half of the time at real objects (a case, its
+activity, assessment, consent, 支援会議 registration, a referral and a meeting record) and half of the
+time at made-up ones. Before the referral actions are fuzzed, a fresh referral in the state they need is set up
+(requested for accept, decline and withdraw; accepted for complete), so the deciding coordinator and the
+sending caseworker reach 200 and then 409, not only 403 and 404. No answer may be a 5xx, and every
+answer must match the schema: a documented status code, the documented content type and headers, and a
+body valid against the response schema. The operations fuzzed must be exactly the schema's, and the
+schema's exactly the API's routes.
 
 Bounded: a few examples per operation, no deadline; the whole module takes about a minute.
 """
@@ -172,6 +173,17 @@ def fuzz_world(db):
         "referral_id": post(
             "/api/v1/referrals/",
             {"case": case, "kind": "collaboration", "to_area": "nanbu", "reason": "架空の依頼"},
+        ),
+        "meeting_id": post(
+            "/api/v1/meetings/",
+            {
+                "kind": "support",
+                "area": "tanaka",
+                "held_on": today,
+                "agencies": [agency],
+                "confidentiality_acknowledged": True,
+                "cases": [{"case": case, "decisions": "架空の決定", "roles": "架空の役割分担"}],
+            },
         ),
     }
     # The coordinator sees a case through an accepted collaboration referral to their area.

@@ -133,6 +133,7 @@ class World:
             "referral_id": self._referral(case, user, label).pk,
             "member_id": member.pk,
             "resource_id": resource.pk,
+            "meeting_id": self._meeting(case, user, label).pk,
         }
         case.secrets = [
             f"秘匿{label}世帯",
@@ -142,8 +143,28 @@ class World:
             f"秘匿{label}同意",
             f"秘匿{label}民生委員",
             f"秘匿{label}生活歴",
+            f"秘匿{label}会議決定",
         ]
         return case
+
+    def _meeting(self, case, user, label):
+        """A meeting record discussing the case, held by its area team. The shared case's meeting is a
+        重層的支援会議 the agency took part in (it sees the case through the consent); the others' are
+        支援会議 with an agency of their own, so nobody else in the matrix takes part."""
+        from casework import meeting_services
+
+        shared = label == "共有"
+        return meeting_services.meeting_record(
+            recorded_by=user,
+            kind="multi_agency" if shared else "support",
+            area=case.area,
+            held_on=datetime.date.today(),
+            agencies=[self.agency if shared else factories.make_agency()],
+            discussions=[
+                meeting_services.Discussion(case=case, decisions=f"秘匿{label}会議決定", roles="役割分担")
+            ],
+            confidentiality_acknowledged=True,
+        )
 
     def _referral(self, case, user, label):
         """Own case: north → south (its senders see it); shared case: to the agency (which decides it);

@@ -416,6 +416,102 @@ def end_a_support_meeting(w):
     return w.caseworker
 
 
+def _meeting_record(w, kind="case_conference"):
+    from casework import meeting_services
+
+    return meeting_services.meeting_record(
+        recorded_by=w.caseworker,
+        kind=kind,
+        area=w.north,
+        held_on=timezone.localdate(),
+        agencies=[w.agency],
+        discussions=[meeting_services.Discussion(case=w.case, decisions="受診同行", roles="包括: 同行")],
+        confidentiality_acknowledged=True,
+    )
+
+
+def _meeting_form(w, **extra) -> dict:
+    return {
+        "meeting-kind": "support",
+        "meeting-area": w.north.pk,
+        "meeting-held_on": timezone.localdate().isoformat(),
+        "meeting-agencies": [w.agency.pk],
+        "meeting-confidentiality_acknowledged": "on",
+        "cases-TOTAL_FORMS": "1",
+        "cases-INITIAL_FORMS": "0",
+        "cases-MIN_NUM_FORMS": "0",
+        "cases-MAX_NUM_FORMS": "30",
+        "cases-0-number": w.case.number,
+        "cases-0-decisions": "受診同行を行う",
+        "cases-0-roles": "包括: 受診同行",
+        **extra,
+    }
+
+
+@path(AuditAction.MEETING_RECORD_CREATE)
+@path(AuditAction.MEETING_REGISTER)
+def record_a_support_meeting_on_its_page(w):
+    expect(w.web(w.caseworker).post(reverse("meetings:meeting_create"), _meeting_form(w)))
+    return w.caseworker
+
+
+@path(AuditAction.MEETING_RECORD_CREATE)
+def record_a_meeting_through_the_api(w):
+    body = {
+        "kind": "case_conference",
+        "area": w.north.code,
+        "held_on": timezone.localdate().isoformat(),
+        "agencies": [w.agency.code],
+        "cases": [{"case": w.case.pk, "decisions": "受診同行"}],
+    }
+    expect(w.api(w.coordinator).post("/api/v1/meetings/", body, format="json"), 201)
+    return w.coordinator
+
+
+@path(AuditAction.MEETING_RECORD_UPDATE)
+@path(AuditAction.MEETING_END)
+def take_a_case_off_a_support_meeting_on_its_page(w):
+    meeting = _meeting_record(w, kind="support")
+    other = factories.make_case(by=w.caseworker, area=w.north, name="架空 三郎", kana="カクウ サブロウ")
+    data = _meeting_form(w, **{"cases-0-number": other.number})
+    del data["meeting-area"]
+    expect(w.web(w.caseworker).post(reverse("meetings:meeting_edit", args=[meeting.pk]), data))
+    return w.caseworker
+
+
+@path(AuditAction.MEETING_RECORD_UPDATE)
+def change_a_meeting_through_the_api(w):
+    meeting = _meeting_record(w)
+    expect(
+        w.api(w.coordinator).patch(
+            f"/api/v1/meetings/{meeting.pk}/", {"kind": "multi_agency"}, format="json"
+        ),
+        200,
+    )
+    return w.coordinator
+
+
+@path(AuditAction.MEETING_RECORD_VIEW)
+def open_a_meeting_record(w):
+    meeting = _meeting_record(w)
+    expect(w.web(w.caseworker).get(reverse("meetings:meeting_detail", args=[meeting.pk])), 200)
+    return w.caseworker
+
+
+@path(AuditAction.MEETING_RECORD_VIEW)
+def read_a_meeting_record_through_the_api(w):
+    meeting = _meeting_record(w)
+    expect(w.api(w.caseworker).get(f"/api/v1/meetings/{meeting.pk}/"), 200)
+    return w.caseworker
+
+
+@path(AuditAction.MEETING_RECORD_VIEW)
+def open_a_meeting_record_for_editing(w):
+    meeting = _meeting_record(w)
+    expect(w.web(w.coordinator).get(reverse("meetings:meeting_edit", args=[meeting.pk])), 200)
+    return w.coordinator
+
+
 @path(AuditAction.SHARE_OVERRIDE)
 def share_without_a_basis(w):
     data = {"share-agency": w.agency.pk, "share-reason": "安否確認のため"}

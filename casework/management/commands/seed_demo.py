@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from casework import audit, services
+from casework import audit, meeting_services, services
 from casework.models import (
     Activity,
     ActivityKind,
@@ -30,6 +30,7 @@ from casework.models import (
     ContactMethod,
     HouseholdMember,
     IssueTag,
+    MeetingKind,
     ReferralSource,
     Relationship,
     ScreeningOutcome,
@@ -611,6 +612,34 @@ class DemoBuilder:
             review_on=on + datetime.timedelta(days=90),
             decided_at_meeting_on=on,
             roles=roles,
+        )
+        self._write_meeting(household, on, roles=roles, goals=(long_term, short_term))
+
+    def _write_meeting(self, household: Household, on: datetime.date, *, roles, goals) -> None:
+        """The meeting that decided the plan: a 支援会議 where abuse or neglect may need sharing without
+        consent (§106-6), otherwise a 重層的支援会議 (sharing stays with consent)."""
+        agencies = list(dict.fromkeys(agency for agency, _support, _frequency in roles))
+        if not agencies:
+            return
+        urgent = {IssueTag.ABUSE, IssueTag.DV, IssueTag.HOARDING} & set(household.issues)
+        meeting_services.meeting_record(
+            recorded_by=self.caseworkers[household.area.code],
+            kind=MeetingKind.SUPPORT if urgent else MeetingKind.MULTI_AGENCY,
+            area=household.area,
+            held_on=on,
+            agencies=agencies,
+            staff=[self.caseworkers[household.area.code]],
+            discussions=[
+                meeting_services.Discussion(
+                    case=household.case,
+                    decisions=f"支援方針を確認した。長期目標: {goals[0]} 短期目標: {goals[1]}（架空の事例）",
+                    roles="\n".join(
+                        f"{agency.name}: {support}（{frequency}）" for agency, support, frequency in roles
+                    ),
+                )
+            ],
+            next_meeting_on=on + datetime.timedelta(days=90),
+            confidentiality_acknowledged=bool(urgent),
         )
 
     def backdate_status_history(self) -> None:
