@@ -2,8 +2,8 @@
 
 A meeting record is visible to the area team that held it and to the staff of its participating agencies;
 to anyone else it does not exist (404). Within a visible record, the per-case parts (which case, what was
-decided, the split of roles) show only for the cases the reader may see (casework.selectors.case_list):
-that is the one case permission filter, reused, not a second one.
+decided, the split of roles) show only for the cases the reader sees in full (casework.selectors.case_list
+narrowed by full_scope_condition): the decisions are narratives, absent under a summary scope.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from network.models import Area, Membership, Role
 from network.selectors import TEAM_ROLES, agency_ids, area_team_ids
 
 from .models import Case, DiscussedCase, SupportMeeting
-from .selectors import case_list
+from .selectors import case_list, full_scope_condition
 
 
 def meeting_list(*, fetched_by) -> QuerySet[SupportMeeting]:
@@ -38,12 +38,9 @@ def meeting_get(*, fetched_by, meeting_id) -> SupportMeeting:
 
 
 def meeting_discussions(*, meeting: SupportMeeting, fetched_by) -> QuerySet[DiscussedCase]:
-    """The meeting's discussed cases that `fetched_by` may see, in the order they were recorded."""
-    return (
-        meeting.discussed_cases.filter(case__in=case_list(fetched_by=fetched_by))
-        .select_related("case")
-        .order_by("id")
-    )
+    """The meeting's discussed cases that `fetched_by` sees in full, in the order they were recorded."""
+    in_full = case_list(fetched_by=fetched_by).filter(full_scope_condition(fetched_by))
+    return meeting.discussed_cases.filter(case__in=in_full).select_related("case").order_by("id")
 
 
 def meeting_case_numbers(*, meetings, fetched_by) -> dict[int, list[str]]:

@@ -112,7 +112,7 @@ def test_the_list_shows_visible_meetings_with_visible_case_ids(
 ):
     meeting = _meeting(caseworker, [case, second_case], agency)
     services.consent_give(
-        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5), scope="full"
     )
 
     own = api.get(MEETINGS).json()["results"]
@@ -128,7 +128,7 @@ def test_the_detail_shows_only_the_cases_the_reader_may_see(
 ):
     meeting = _meeting(caseworker, [case, second_case], agency)
     services.consent_give(
-        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5), scope="full"
     )
 
     response = client_for(agency_staff).get(detail(meeting.pk))

@@ -5,8 +5,8 @@ valid and invalid input, once as a caseworker and once as the coordinator of the
 referrals go to, each holding a token. Path ids point half of the time at real objects (a case, its
 activity, assessment, consent, 支援会議 registration, a referral and a meeting record) and half of the
 time at made-up ones. Before the referral actions are fuzzed, a fresh referral in the state they need is
-set up (requested for accept, decline and withdraw; accepted for complete), so the deciding coordinator and the
-sending caseworker reach 200 and then 409, not only 403 and 404. No answer may be a 5xx, and every
+set up (requested for accept, decline and withdraw; accepted for complete), so the deciding coordinator and
+the sending caseworker reach 200 and then 409, not only 403 and 404. No answer may be a 5xx, and every
 answer must match the schema: a documented status code, the documented content type and headers, and a
 body valid against the response schema. The operations fuzzed must be exactly the schema's, and the
 schema's exactly the API's routes.

@@ -87,6 +87,7 @@ class World:
             "document": marker("同意書"),
             "ecomap.resource": marker("民生委員"),
             "assessment.life_history": marker("生活歴"),
+            "meeting.decisions": marker("会議決定"),
         }
         self.visible = {  # what summary must see
             "household_name": self.household_name,
@@ -144,6 +145,20 @@ class World:
         )
         self.assessment = services.assessment_record(
             case=self.case, recorded_by=self.caseworker, life_history=s["assessment.life_history"]
+        )
+        from casework import meeting_services
+
+        # A 重層的支援会議 the summary agency took part in: it sees the record, not the case's decisions.
+        self.meeting = meeting_services.meeting_record(
+            recorded_by=self.caseworker,
+            kind="multi_agency",
+            area=self.area,
+            held_on=timezone.localdate(),
+            agencies=[self.summary_agency, self.full_agency],
+            discussions=[
+                meeting_services.Discussion(case=self.case, decisions=s["meeting.decisions"], roles="分担")
+            ],
+            confidentiality_acknowledged=True,
         )
         log = factories.log_activity
         self.team_activity = log(self.case, by=self.caseworker, note=s["activity.team_note"])
@@ -346,6 +361,7 @@ def test_the_case_page_and_its_print_show_the_summary_only(world):
         world.secrets["document"],
         world.secrets["ecomap.resource"],
         world.secrets["assessment.life_history"],  # on the assessment's own page
+        world.secrets["meeting.decisions"],  # on the meeting's own page
     }
     assert all(value in full for value in world.secrets.values() if value not in elsewhere)
     genogram = body(web(world.full_user).get(reverse("casework:case_genogram", args=[world.case.pk])))
@@ -389,6 +405,7 @@ def test_every_case_route_answers_the_summary_agency_without_a_hidden_value(worl
         "member_id": world.member.pk,
         "resource_id": world.resource.pk,
         "assessment_id": world.assessment.pk,
+        "meeting_id": world.meeting.pk,
     }
     web_client, api_client = web(world.summary_user), api(world.summary_user)
     walked = 0
@@ -488,3 +505,15 @@ def test_assessments_are_absent_for_summary_and_readable_in_full(world):
     for url in api_urls:
         assert api(world.summary_user).get(url).status_code == 404, url
         assert api(world.full_user).get(url).status_code == 200, url
+
+
+def test_a_meeting_record_shows_the_summary_agency_no_decisions_of_the_case(world):
+    """Both agencies took part in the meeting; only the one sharing the case in full reads the decisions."""
+    page = reverse("meetings:meeting_detail", args=[world.meeting.pk])
+    api_url = f"/api/v1/meetings/{world.meeting.pk}/"
+    decisions = world.secrets["meeting.decisions"]
+    assert web(world.summary_user).get(page).status_code == 200
+    assert decisions not in body(web(world.summary_user).get(page))
+    assert decisions not in body(api(world.summary_user).get(api_url))
+    assert decisions in body(web(world.full_user).get(page))
+    assert decisions in body(api(world.full_user).get(api_url))

@@ -30,7 +30,7 @@ def test_the_area_team_and_participating_agencies_see_the_meeting(
 def test_an_agency_sees_only_the_cases_it_may_see(case, second_case, caseworker, agency, agency_user):
     meeting = record(caseworker, cases=[case, second_case], agencies=[agency], kind="multi_agency")
     services.consent_give(
-        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5), scope="full"
     )
 
     rows = meeting_selectors.meeting_discussions(meeting=meeting, fetched_by=agency_user)

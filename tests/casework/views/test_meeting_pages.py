@@ -117,7 +117,7 @@ def test_the_detail_shows_only_the_cases_the_reader_may_see(client, case, casewo
     from casework import services
 
     services.consent_give(
-        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5)
+        case=case, given_by=caseworker, agencies=[agency], given_on=datetime.date(2025, 1, 5), scope="full"
     )
 
     body = _client(client, agency_user).get(f"/meetings/{meeting.pk}/").content.decode()
