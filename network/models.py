@@ -14,8 +14,14 @@ class User(AbstractUser):
     is set. Staff names are work identities, not personal data of the people supported: not encrypted.
     """
 
-    family_name_kana = models.CharField(_("family name (kana)"), max_length=150, blank=True)
-    given_name_kana = models.CharField(_("given name (kana)"), max_length=150, blank=True)
+    # db_default: rows written by code that predates these columns (a rolling deploy, an old migration's
+    # state) still insert.
+    family_name_kana = models.CharField(
+        _("family name (kana)"), max_length=150, blank=True, default="", db_default=""
+    )
+    given_name_kana = models.CharField(
+        _("given name (kana)"), max_length=150, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("staff account")
@@ -91,12 +97,19 @@ class Agency(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
     reading = models.CharField(
-        _("reading (kana)"), max_length=200, blank=True, help_text=_("How the name is read, in kana.")
+        _("reading (kana)"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("How the name is read, in kana."),
     )
     aliases = models.CharField(
         _("aliases"),
         max_length=200,
         blank=True,
+        default="",
+        db_default="",
         help_text=_("Other names staff type for it, separated by spaces or commas (e.g. ほうかつ 社協)."),
     )
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)

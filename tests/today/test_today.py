@@ -42,7 +42,9 @@ def test_reviews_due_lists_my_cases_whose_plan_is_due_or_past(caseworker, area, 
     _plan(later, caseworker, today + datetime.timedelta(days=3))
     superseded = factories.make_case(by=caseworker, area=area)
     _plan(superseded, caseworker, today - datetime.timedelta(days=30))
-    _plan(superseded, caseworker, today + datetime.timedelta(days=30), created_on=today)  # the plan in force is not due
+    _plan(
+        superseded, caseworker, today + datetime.timedelta(days=30), created_on=today
+    )  # the plan in force is not due
     teammate = factories.make_staff("cw_mate", area=area)
     not_mine = factories.make_case(by=teammate, area=area)
     _plan(not_mine, teammate, today)
