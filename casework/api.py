@@ -67,6 +67,22 @@ from .models import (
 # --- output ------------------------------------------------------------------------------------------
 
 
+CASE_FIELDS = [
+    "id",
+    "number",
+    "area",
+    "status",
+    "household_name",
+    "main_issue",
+    "issues",
+    "urgency",
+    "opened_on",
+    "closed_on",
+    "lead_caseworker",
+    "updated_at",
+]
+
+
 class CaseSummarySerializer(serializers.ModelSerializer):
     """A row of the case list."""
 
@@ -76,10 +92,17 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     )
     lead_caseworker = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     updated_at = AwareDateTimeField(read_only=True)
+    last_contact_at = AwareDateTimeField(
+        read_only=True, allow_null=True, help_text="The latest activity that was not voided; null if none."
+    )
+    next_review_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The review date of the plan in force; null if none."
+    )
 
     class Meta:
         model = Case
-        fields = list(selectors.SUMMARY_FIELDS)  # what everyone who sees the case sees (sharing by scope)
+        # what everyone who sees the case sees (sharing by scope), with the caseload's two dates
+        fields = [*selectors.SUMMARY_FIELDS, "last_contact_at", "next_review_on"]
         read_only_fields = fields
 
 
@@ -149,6 +172,8 @@ class CaseDetailSerializer(CaseSummarySerializer):
     )
     members = CaseMemberSerializer(many=True, read_only=True)
     created_at = AwareDateTimeField(read_only=True)
+    last_contact_at = None  # list rows only
+    next_review_on = None
 
     def __init__(self, instance=None, *args, scope: str | None = None, **kwargs):
         """`scope`: what the viewer may see of the case (selectors.case_scope_for), required to answer
@@ -163,7 +188,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     class Meta(CaseSummarySerializer.Meta):
         fields = [
-            *CaseSummarySerializer.Meta.fields,
+            *CASE_FIELDS,
             "household_name_kana",
             "closure_reason",
             "phone",
@@ -337,6 +362,18 @@ class CaseListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, allow_blank=True)
     area = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Area code.")
     issue = serializers.ChoiceField(choices=IssueTag.choices, required=False, allow_blank=True)
+    lead = serializers.ChoiceField(
+        choices=[(selectors.LEAD_ME, "me")],
+        required=False,
+        allow_blank=True,
+        help_text='"me": only the cases you lead (your caseload).',
+    )
+    order = serializers.ChoiceField(
+        choices=[(name, name) for name in selectors.CASE_ORDERINGS],
+        required=False,
+        allow_blank=True,
+        help_text="Sort order; a leading '-' reverses it. Default: newest opened first.",
+    )
 
 
 class CaseIntakeFieldsSerializer(serializers.Serializer):
@@ -657,8 +694,11 @@ class CaseListApi(GenericAPIView):
     def get(self, request):
         query = CaseListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        order = query.validated_data.pop("order", "")
         filters = selectors.CaseFilters(**query.validated_data)
-        cases = selectors.case_list_page_rows(selectors.case_list(fetched_by=request.user, filters=filters))
+        cases = selectors.case_list_page_rows(
+            selectors.case_list_ordered(selectors.case_list(fetched_by=request.user, filters=filters), order)
+        )
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(CaseSummarySerializer(page, many=True).data)
 

@@ -47,7 +47,7 @@ def audit_events(*, fetched_by, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """The audit log, newest first, filtered in the database; empty unless `fetched_by` is an auditor."""
     if not has_role(fetched_by, "auditor"):
         return AuditEvent.objects.none()
-    events = AuditEvent.objects.select_related("case").order_by("-at", "-id")
+    events = AuditEvent.objects.select_related("case", "actor").order_by("-at", "-id")
     if filters.user:
         events = events.filter(actor_username=filters.user)
     if filters.case:

@@ -16,9 +16,10 @@ from django.utils.translation import pgettext_lazy
 
 from network.fiscal import TOKYO
 from network.models import Agency
-from network.selectors import active_agencies, areas_of
+from network.selectors import active_agencies, agencies_for_picker, areas_of
 
 from . import services
+from . import search
 from .models import (
     ASSESSMENT_DOMAINS,
     ASSESSMENT_SUMMARIES,
@@ -41,7 +42,7 @@ from .models import (
     TieStrength,
     Urgency,
 )
-from .selectors import CaseFilters
+from .selectors import CASE_ORDERINGS, DEFAULT_CASE_ORDER, LEAD_ME, CaseFilters
 
 # ひらがな, カタカナ (after NFKC, so half-width kana is already full-width), the long-vowel mark,
 # the middle dot and spaces: what people write in a ふりがな box.
@@ -100,13 +101,20 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class UIForm(forms.Form):
-    """Labels without a trailing colon; required fields marked by CSS class."""
+    """Labels without a trailing colon; required fields marked by CSS class.
+
+    `agencies_for`: the user whose agency pickers these are; their own area's agencies are listed first.
+    """
 
     required_css_class = "required"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agencies_for=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if agencies_for is not None:
+            for field in self.fields.values():
+                if isinstance(field, AgencyMultipleChoiceField):
+                    field.queryset = agencies_for_picker(user=agencies_for)
 
 
 class DateInput(forms.DateInput):
@@ -162,8 +170,22 @@ class AgencySelectMultiple(forms.SelectMultiple):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         agency = getattr(value, "instance", None)
         if isinstance(agency, Agency):
-            option["attrs"]["data-search"] = f"{agency.get_kind_display()} {agency.code}"
+            option["attrs"]["data-search"] = agency_picker_key(agency)
         return option
+
+
+def agency_picker_key(agency: Agency) -> str:
+    """What the agency picker matches typed text against: the name, its reading, the aliases staff use
+    (ほうかつ, 社協), the kind and the code, each folded as search folds text (casework.search.normalise:
+    hiragana and katakana alike, half-width kana, spaces and middle dots ignored); "|" between them."""
+    parts = [agency.name, agency.reading, *agency.alias_list, str(agency.get_kind_display()), agency.code]
+    return "|".join(search.normalise(part) for part in parts if part)
+
+
+def agency_picker_matches(agency: Agency, typed: str) -> bool:
+    """Whether the picker offers `agency` for `typed` (the same rule as static/js/yorisoi.js)."""
+    query = search.normalise(typed)
+    return bool(query) and query in agency_picker_key(agency)
 
 
 # --- case list --------------------------------------------------------------------------------------
@@ -188,6 +210,11 @@ class CaseFilterForm(UIForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     area = forms.ModelChoiceField(label=_("Area"), queryset=None, required=False, to_field_name="code")
     issue = forms.ChoiceField(label=_("Issue"), required=False)
+    # Kept across searches: which list (all I can see, or my caseload) and its sort order.
+    lead = forms.ChoiceField(required=False, choices=[("", ""), (LEAD_ME, LEAD_ME)], widget=forms.HiddenInput)
+    order = forms.ChoiceField(
+        required=False, choices=[(name, name) for name in CASE_ORDERINGS], widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,7 +234,14 @@ class CaseFilterForm(UIForm):
             status=data.get("status") or "",
             area=area.code if area else "",
             issue=data.get("issue") or "",
+            lead=data.get("lead") or "",
         )
+
+    @property
+    def sort_order(self) -> str:
+        if not self.is_bound or (not self.is_valid() and "order" in self.errors):
+            return DEFAULT_CASE_ORDER
+        return self.cleaned_data.get("order") or DEFAULT_CASE_ORDER
 
 
 # --- intake -----------------------------------------------------------------------------------------
@@ -839,8 +873,10 @@ class ShareOverrideForm(UIForm):
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        full_name = f"{obj.last_name} {obj.first_name}".strip()
-        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
+        """The name colleagues read, with its kana to tell two namesakes apart (never the login name
+        while a name is set)."""
+        kana = obj.display_name_kana
+        return f"{obj.display_name}（{kana}）" if kana else obj.display_name
 
 
 class LeadCaseworkerForm(UIForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,24 @@ class CaseFilters:
     status: str = ""
     area: str = ""  # area code
     issue: str = ""  # issue tag
+    lead: str = ""  # "me": only the cases the user leads (their caseload)
+
+
+LEAD_ME = "me"
+
+# `?order=` of the case list: the whitelist, each name with its ORDER BY. Cases never contacted come first
+# when sorted by oldest contact; cases without a review date come last when sorted by the nearest review.
+CASE_ORDERINGS: dict[str, tuple] = {
+    "-opened_on": ("-opened_on", "-id"),
+    "opened_on": ("opened_on", "id"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "last_contact": (F("last_contact_at").asc(nulls_first=True), "-id"),
+    "-last_contact": (F("last_contact_at").desc(nulls_last=True), "-id"),
+    "next_review": (F("next_review_on").asc(nulls_last=True), "-id"),
+    "-next_review": (F("next_review_on").desc(nulls_last=True), "-id"),
+}
+DEFAULT_CASE_ORDER = "-opened_on"
 
 
 def _granted_case_ids(user, codename: str) -> QuerySet:
@@ -71,6 +89,8 @@ def case_list(*, fetched_by, filters: CaseFilters | None = None) -> QuerySet[Cas
         | Q(id__in=_granted_case_ids(fetched_by, "view_case"))
         | Q(id__in=_break_glass_case_ids(fetched_by))
     )
+    if filters and filters.lead == LEAD_ME:
+        cases = cases.filter(lead_caseworker_id=fetched_by.pk)
     return _apply_filters(cases, filters, fetched_by=fetched_by) if filters else cases
 
 
@@ -155,6 +175,34 @@ def case_activities_in_scope(*, case: Case, user, scope: str) -> QuerySet[Activi
     if scope == ConsentScope.FULL:
         return activities
     return activities.filter(own_activities_condition(user))
+
+
+def last_contact_subquery() -> Subquery:
+    """The time of the case's latest activity that was not voided (read off activity_case_recent)."""
+    return Subquery(
+        Activity.objects.filter(case_id=OuterRef("pk"), voided=False)
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+
+
+def next_review_subquery() -> Subquery:
+    """The review date of the plan in force (the newest plan)."""
+    return Subquery(
+        SupportPlan.objects.filter(case_id=OuterRef("pk"))
+        .order_by("-created_on", "-id")
+        .values("review_on")[:1]
+    )
+
+
+def with_follow_up(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with `last_contact_at` and `next_review_on`, computed in the same query."""
+    return cases.annotate(last_contact_at=last_contact_subquery(), next_review_on=next_review_subquery())
+
+
+def case_list_ordered(cases: QuerySet[Case], order: str = "") -> QuerySet[Case]:
+    """`cases` with their follow-up dates, in a whitelisted `?order=` (unknown names: newest first)."""
+    return with_follow_up(cases).order_by(*CASE_ORDERINGS.get(order, CASE_ORDERINGS[DEFAULT_CASE_ORDER]))
 
 
 def is_on_case_team(*, user, case: Case) -> bool:
@@ -475,7 +523,8 @@ def is_case_area_coordinator(*, user, case: Case) -> bool:
 
 def case_active_grants(*, case: Case) -> list[GrantRow]:
     """Grants in force (not revoked, not expired), newest first, each with its holder's name: an agency's
-    or area's name for group grants ("agency:<code>", "area:<code>"), the username for a break-glass read."""
+    or area's name for group grants ("agency:<code>", "area:<code>"), the staff member's display name for a
+    break-glass read."""
     grants = list(case_sharing(case=case)["grants"].order_by("-granted_at", "-id"))
     group_names = {g.group.name for g in grants if g.group_id}
     names = {
@@ -491,16 +540,14 @@ def case_active_grants(*, case: Case) -> list[GrantRow]:
         )
     }
     return [
-        GrantRow(
-            grant=g, holder=names.get(g.group.name, g.group.name) if g.group_id else g.user.get_username()
-        )
+        GrantRow(grant=g, holder=names.get(g.group.name, g.group.name) if g.group_id else g.user.display_name)
         for g in grants
     ]
 
 
 def case_recent_readers(*, case: Case) -> QuerySet[AuditEvent]:
     """The newest rows of "who looked at this", for the area coordinator's panel."""
-    return case_readers(case=case).order_by("-at", "-id")[:CASE_READERS_SHOWN]
+    return case_readers(case=case).select_related("actor").order_by("-at", "-id")[:CASE_READERS_SHOWN]
 
 
 def break_glass_grant(*, user, case: Case) -> CaseAccessGrant | None:

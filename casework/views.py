@@ -27,6 +27,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -156,13 +157,24 @@ def _case_url(case: Case, anchor: str = "") -> str:
 @staff_login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    """My cases: the page of cases the selector lets this user see, with search, filters and a count."""
+    """The cases the selector lets this user see, or only their caseload (`?lead=me`), with search, filters,
+    a count, and the last contact and next review dates, sortable (`?order=`, whitelisted)."""
     form = CaseFilterForm(request.GET or None, user=request.user)
     filters = form.to_filters()
-    cases = selectors.case_list(fetched_by=request.user, filters=filters)
+    cases = selectors.case_list_ordered(
+        selectors.case_list(fetched_by=request.user, filters=filters), form.sort_order
+    )
     paginator = Paginator(selectors.case_list_page_rows(cases), settings.CASE_LIST_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "filtered": filters != selectors.CaseFilters()}
+    caseload = filters.lead == selectors.LEAD_ME
+    context = {
+        "form": form,
+        "page": page,
+        "caseload": caseload,
+        "order": form.sort_order,
+        "today": timezone.localdate(),
+        "filtered": filters != selectors.CaseFilters(lead=filters.lead),
+    }
     template = (
         "casework/partials/case_results.html"
         if _is_fragment_for(request, "case-results")
@@ -237,7 +249,7 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "activities": _with_void_buttons(request, case, activities[:TIMELINE_LIMIT]),
         "activity_total": activities.count(),
         "timeline_limit": TIMELINE_LIMIT,
-        "log_form": forms.get("log_form") or QuickActivityForm(),
+        "log_form": forms.get("log_form") or QuickActivityForm(agencies_for=request.user),
         "member_form": forms.get("member_form") or MemberForm(parents=selectors.case_members(case=case)),
         "plan_open": forms.get("plan_open", False),
         "status_form": forms.get("status_form")
@@ -274,8 +286,8 @@ def _access_control_context(request: HttpRequest, case: Case, forms: dict) -> di
             "consents": consents,
             "meetings": sharing["meetings"],
             "grant_rows": selectors.case_active_grants(case=case),
-            "consent_form": forms.get("consent_form") or ConsentForm(),
-            "meeting_form": forms.get("meeting_form") or SupportMeetingForm(),
+            "consent_form": forms.get("consent_form") or ConsentForm(agencies_for=request.user),
+            "meeting_form": forms.get("meeting_form") or SupportMeetingForm(agencies_for=request.user),
             "can_override": can_override,
             "share_form": (forms.get("share_form") or ShareOverrideForm()) if can_override else None,
         }
@@ -526,7 +538,7 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
     """The quick log. With htmx: the fresh form plus the new entry at the top of the timeline."""
     case = _case_or_404(request, case_id)
     _require_activity_logging(request, case)
-    form = QuickActivityForm(request.POST if request.method == "POST" else None)
+    form = QuickActivityForm(request.POST if request.method == "POST" else None, agencies_for=request.user)
     status = 200
     if request.method == "POST":
         status = FORM_ERROR
@@ -546,7 +558,7 @@ def activity_log(request: HttpRequest, case_id: int) -> HttpResponse:
                         "casework/partials/activity_logged.html",
                         {
                             "case": case,
-                            "log_form": QuickActivityForm(),
+                            "log_form": QuickActivityForm(agencies_for=request.user),
                             "activity": _timeline_item(request, case, activity.pk),
                             "just_logged": True,
                             "can_log": True,
@@ -636,7 +648,7 @@ def consent_give(request: HttpRequest, case_id: int) -> HttpResponse:
     """本人同意: record a consent; the case is shared with its agencies at once."""
     case = _case_or_404(request, case_id)
     _require_sharing_manager(request, case)
-    form = ConsentForm(request.POST)
+    form = ConsentForm(request.POST, agencies_for=request.user)
     if form.is_valid():
         try:
             services.consent_give(case=case, given_by=request.user, **form.to_service_kwargs())
@@ -734,7 +746,7 @@ def meeting_register(request: HttpRequest, case_id: int) -> HttpResponse:
     """支援会議: register the case; its member agencies share it under the duty of confidentiality."""
     case = _case_or_404(request, case_id)
     _require_sharing_manager(request, case)
-    form = SupportMeetingForm(request.POST)
+    form = SupportMeetingForm(request.POST, agencies_for=request.user)
     if form.is_valid():
         try:
             services.support_meeting_register(

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "casework",
     "referrals",
     "reports",
+    "today",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "casework:case_list"
+LOGIN_REDIRECT_URL = "landing"  # each role's own starting page (today.selectors.landing_url_name)
 LOGOUT_REDIRECT_URL = "login"
 
 # guardian: no anonymous user object, object permissions are granted to groups.
@@ -376,6 +377,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 # --- Domain settings --------------------------------------------------------------------------
 CASE_LIST_PAGE_SIZE = 50
+# The Today page lists a caseworker's open cases with no activity for this many days.
+TODAY_NO_CONTACT_DAYS = int(os.environ.get("TODAY_NO_CONTACT_DAYS", "30"))
 
 # --- Referrals --------------------------------------------------------------------------------
 # A referral is answered within this many business days (weekends, Japanese holidays and the year-end

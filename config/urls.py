@@ -1,18 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from casework.forms import LoginForm
 from config import health
 from config.api_docs import api_docs
 from network import views as network_views
+from today import views as today_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("", RedirectView.as_view(pattern_name="casework:case_list", permanent=False)),
+    path("", today_views.landing, name="landing"),
+    path("today/", include("today.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -64,6 +64,20 @@ class MembershipInline(admin.TabularInline):
 class StaffAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "last_name", "first_name", "roles", "is_active", "is_staff", "last_login")
+    search_fields = ("username", "last_name", "first_name", "family_name_kana", "given_name_kana", "email")
+    # The display name colleagues read: family name first, each with its kana.
+    fieldsets = tuple(
+        (
+            title,
+            {
+                **options,
+                "fields": ("last_name", "first_name", "family_name_kana", "given_name_kana", "email"),
+            },
+        )
+        if "first_name" in options.get("fields", ())
+        else (title, options)
+        for title, options in UserAdmin.fieldsets
+    )
     list_filter = ("is_active", "is_staff", "is_superuser", "memberships__role", "memberships__area")
 
     def get_queryset(self, request):

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from config.api_fields import TOO_MANY_REQUESTS
 
 from .models import Agency, AgencyKind, Area
-from .selectors import active_agencies
+from .selectors import agencies_for_picker
 from .twofactor import has_confirmed_device, second_factor_required, totp_device_for, totp_verify
 
 # --- auth ------------------------------------------------------------------------------------------
@@ -111,10 +111,16 @@ class AreaSerializer(serializers.ModelSerializer):
 class AgencySerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=AgencyKind.choices)
     area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    aliases = serializers.ListField(
+        source="alias_list",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Other names staff type for the agency (ほうかつ, 社協); a picker matches them too.",
+    )
 
     class Meta:
         model = Agency
-        fields = ["code", "name", "kind", "area"]
+        fields = ["code", "name", "reading", "aliases", "kind", "area"]
 
 
 class AreaListApi(APIView):
@@ -126,11 +132,12 @@ class AreaListApi(APIView):
 
 
 class AgencyListApi(APIView):
-    """The active partner agencies and centres; ``area`` null means city-wide."""
+    """The active partner agencies and centres; ``area`` null means city-wide. The user's own area's
+    agencies come first, then city-wide ones, then the other areas' (the web picker's order)."""
 
     @extend_schema(operation_id="agencies_list", responses=AgencySerializer(many=True), tags=["master data"])
     def get(self, request):
-        return Response(AgencySerializer(active_agencies(), many=True).data)
+        return Response(AgencySerializer(agencies_for_picker(user=request.user), many=True).data)
 
 
 urlpatterns = [

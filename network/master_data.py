@@ -37,6 +37,31 @@ class AgencySeed:
     commissioned_by_city: bool = False
 
 
+# What staff type for an agency: its name's reading and common abbreviations, matched by the picker.
+AGENCY_READINGS: dict[str, tuple[str, str]] = {
+    "centre-tanaka": ("たなかちいきいきいきせんたー", "いきいき センター"),
+    "centre-nanbu": ("なんぶちいきいきいきせんたー", "いきいき センター"),
+    "centre-shintomi": ("しんとみちいきいきいきせんたー", "いきいき センター"),
+    "centre-hokubu": ("ほくぶちいきいきいきせんたー", "いきいき センター"),
+    "houkatsu-tanaka": ("たなかちいきほうかつしえんせんたー", "ほうかつ 包括"),
+    "houkatsu-nanbu": ("なんぶちいきほうかつしえんせんたー", "ほうかつ 包括"),
+    "houkatsu-shintomi": ("しんとみちいきほうかつしえんせんたー", "ほうかつ 包括"),
+    "houkatsu-hokubu": ("ほくぶちいきほうかつしえんせんたー", "ほうかつ 包括"),
+    "shougai-kikan": ("きかんそうだんしえんせんたー", "きかん 基幹 しょうがい 障害"),
+    "shougai-minami": ("なんぶしょうがいしゃそうだんしえんじぎょうしょ", "しょうがい 障害 相談支援"),
+    "kodomo-katei": ("こどもかていしえんせんたー", "こかせん 子家セン"),
+    "jidou-katei": ("じどうかていしえんせんたー", "じかせん 児家セン"),
+    "jiritsu-soudan": ("くらしじりつそうだんしえんせんたー", "じりつ 自立相談 こんきゅう 困窮"),
+    "houjin-aoba": ("しゃかいふくしほうじんあおばかい", "あおば ほうじん 法人"),
+    "houjin-hikari": ("しゃかいふくしほうじんひかりふくしかい", "ひかり ほうじん 法人"),
+    "houjin-midori": ("しゃかいふくしほうじんみどりえん", "みどり ほうじん 法人"),
+    "city-fukushi": ("しやくしょ ふくしそうごうそうだんか", "しやくしょ 市役所 ふくそう 福祉総合"),
+    "city-seikatsu": ("しやくしょ せいかつふくしか", "しやくしょ 市役所 せいほ 生保 せいかつほご 生活保護"),
+    "city-kodomo": ("しやくしょ こどもかていか", "しやくしょ 市役所 こども"),
+    "shakyo-honbu": ("ししゃかいふくしきょうぎかい ほんぶ", "しゃきょう 社協"),
+}
+
+
 # The four coordinating areas (調整エリア), each coordinated by a 地域いきいきセンター.
 # 田中, 南部 and 新富 are the centres the plan names; 北部 is a placeholder for the fourth.
 AREAS: tuple[AreaSeed, ...] = (

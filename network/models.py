@@ -7,11 +7,34 @@ from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    """A staff account. What it may see comes from its memberships (area team or agency)."""
+    """A staff account. What it may see comes from its memberships (area team or agency).
+
+    Colleagues read a staff member by name: family name (`last_name`) and given name (`first_name`), with
+    their kana. The login name (`username`) is an account identifier, shown as a name only while no name
+    is set. Staff names are work identities, not personal data of the people supported: not encrypted.
+    """
+
+    # db_default: rows written by code that predates these columns (a rolling deploy, an old migration's
+    # state) still insert.
+    family_name_kana = models.CharField(
+        _("family name (kana)"), max_length=150, blank=True, default="", db_default=""
+    )
+    given_name_kana = models.CharField(
+        _("given name (kana)"), max_length=150, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("staff account")
         verbose_name_plural = _("staff accounts")
+
+    @property
+    def display_name(self) -> str:
+        """Family name first (田中 優子), as colleagues know them; the login name only if no name is set."""
+        return f"{self.last_name} {self.first_name}".strip() or self.get_username()
+
+    @property
+    def display_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
 
 
 class Area(models.Model):
@@ -73,6 +96,22 @@ class Agency(models.Model):
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    reading = models.CharField(
+        _("reading (kana)"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("How the name is read, in kana."),
+    )
+    aliases = models.CharField(
+        _("aliases"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Other names staff type for it, separated by spaces or commas (e.g. ほうかつ 社協)."),
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="agencies"
@@ -88,6 +127,10 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a for a in self.aliases.replace("、", ",").replace(",", " ").split() if a]
 
 
 class Role(models.TextChoices):

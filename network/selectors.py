@@ -1,6 +1,6 @@
 """Reads of the network: who belongs where."""
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from .models import Agency, Area, Membership, Role
 
@@ -36,3 +36,26 @@ def areas_of(*, user) -> QuerySet[Area]:
 
 def active_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True).select_related("area")
+
+
+def own_area_ids(*, user) -> QuerySet:
+    """The areas a user works in: their area teams', and the areas of the agencies they staff."""
+    return Area.objects.filter(
+        Q(id__in=area_team_ids(user=user))
+        | Q(id__in=Agency.objects.filter(id__in=agency_ids(user=user)).values("area_id"))
+    ).values("id")
+
+
+def agencies_for_picker(*, user) -> QuerySet[Agency]:
+    """Active agencies as the agency picker lists them: the user's own area's first, then city-wide ones,
+    then the other areas', each group by area and code. One query."""
+    return active_agencies().order_by(
+        Case(
+            When(area_id__in=own_area_ids(user=user), then=Value(0)),
+            When(area__isnull=True, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        "area__sort_order",
+        "code",
+    )

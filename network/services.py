@@ -57,6 +57,11 @@ def _upsert(model: type[models.Model], *, code: str, **values) -> tuple[models.M
     return row, "updated"
 
 
+def _agency_reading(code: str) -> dict[str, str]:
+    reading, aliases = master_data.AGENCY_READINGS.get(code, ("", ""))
+    return {"reading": reading, "aliases": aliases}
+
+
 def _network_master_data_seed() -> SeedReport:
     report: SeedReport = {key: SeedCounts() for key in ("areas", "community areas", "centres", "agencies")}
     areas: dict[str, Area] = {}
@@ -71,6 +76,7 @@ def _network_master_data_seed() -> SeedReport:
             area_id=area.pk,
             is_centre=True,
             commissioned_by_city=True,
+            **_agency_reading(seed.centre_code),
         )
         report["centres"].add(centre_outcome)
         if area.coordinating_centre_id != centre.pk:
@@ -90,6 +96,7 @@ def _network_master_data_seed() -> SeedReport:
             area_id=areas[seed.area].pk if seed.area else None,
             commissioned_by_city=seed.commissioned_by_city,
             is_centre=False,
+            **_agency_reading(seed.code),
         )
         report["agencies"].add(outcome)
     return report
@@ -203,6 +210,26 @@ def staff_groups_sync(*, user: User) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class StaffNames:
+    """What colleagues read for a staff member: family and given name, and their kana."""
+
+    family_name: str = ""
+    given_name: str = ""
+    family_name_kana: str = ""
+    given_name_kana: str = ""
+
+    def apply(self, user) -> None:
+        user.last_name, user.first_name = self.family_name.strip(), self.given_name.strip()
+        user.family_name_kana = self.family_name_kana.strip()
+        user.given_name_kana = self.given_name_kana.strip()
+        for name in ("last_name", "first_name", "family_name_kana", "given_name_kana"):
+            try:
+                user._meta.get_field(name).run_validators(getattr(user, name))
+            except ValidationError as error:
+                raise ValidationError({name: error.messages}) from None
+
+
 @transaction.atomic
 def staff_create_or_update(
     *,
@@ -212,9 +239,11 @@ def staff_create_or_update(
     area_code: str | None = None,
     agency_code: str | None = None,
     totp_secret: str | None = None,
+    names: StaffNames | None = None,
 ) -> StaffResult:
     """Create the account or update it: set the password, replace its membership for `role`, sync groups.
 
+    `names` sets the display name (family and given name, with kana); left out, the names are kept.
     Memberships of the user's other roles are kept. Everything is validated before anything is written.
     """
     area, agency = _resolve_team(role=role, area_code=area_code, agency_code=agency_code)
@@ -225,6 +254,8 @@ def staff_create_or_update(
         user = User(username=username)
     validate_password(password, user=user)
     user.set_password(password)
+    if names is not None:
+        names.apply(user)
     user.save()
     user.memberships.filter(role=role).delete()
     membership = Membership.objects.create(user=user, role=role, area=area, agency=agency)

@@ -6,7 +6,9 @@ import datetime
 
 from django import template
 from django.apps import apps
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from network.selectors import has_role as network_has_role
@@ -15,12 +17,14 @@ register = template.Library()
 
 
 @register.filter
-def staff_name(user) -> str:
+def display_name(user) -> str:
     """A staff member as colleagues know them: family name first (田中 優子), else the login name."""
     if user is None:
         return ""
-    full_name = f"{user.last_name} {user.first_name}".strip()
-    return full_name or user.get_username()
+    return user.display_name
+
+
+staff_name = register.filter("staff_name", display_name)
 
 
 @register.filter
@@ -74,3 +78,41 @@ def field(bound_field, css_class: str = ""):
 def has_role(user, *roles: str) -> bool:
     """{% has_role user "auditor" as is_auditor %}: for showing a role's own links in the header."""
     return bool(user and user.is_authenticated and network_has_role(user, *roles))
+
+
+def _sorted_by(order: str, column: str) -> str:
+    """ "ascending", "descending" or "" for a column of the case list under `?order=`."""
+    if order == column:
+        return "ascending"
+    if order == f"-{column}":
+        return "descending"
+    return ""
+
+
+@register.simple_tag
+def sort_state(order: str, column: str) -> str:
+    """` aria-sort="…"` on the header of the column the list is sorted by; nothing on the others."""
+    state = _sorted_by(order, column)
+    return format_html(' aria-sort="{}"', state) if state else ""
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, order: str, column: str, label: str) -> str:
+    """A column header that sorts the case list by it (server-side `?order=`), or reverses the sort."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["order"] = f"-{column}" if order == column else column
+    state = _sorted_by(order, column)
+    arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
+    url = reverse("casework:case_list")
+    return format_html(
+        '<a href="{}?{}" hx-get="{}?{}" hx-target="#case-results" hx-swap="outerHTML" hx-push-url="true">'
+        '{}<span aria-hidden="true">{}</span></a>',
+        url,
+        query.urlencode(),
+        url,
+        query.urlencode(),
+        label,
+        arrow,
+    )

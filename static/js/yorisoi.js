@@ -3,13 +3,14 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // Katakana folded to hiragana, width and case folded: "ﾎｳｶﾂ" finds "ほうかつ" and "ホウカツ".
+  // Katakana folded to hiragana, width and case folded, spaces and middle dots dropped, as the server's
+  // search folds text (casework.search.normalise): "ﾎｳｶﾂ" finds "ほうかつ" and "ホウカツ".
   function fold(text) {
     return (text || "")
       .normalize("NFKC")
       .toLowerCase()
       .replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); })
-      .replace(/\s+/g, "");
+      .replace(/[\s\u30fb\u00b7]+/g, "");
   }
 
   function el(tag, attrs, text) {
@@ -46,7 +47,7 @@
     select.required = false;
 
     var options = Array.prototype.slice.call(select.options);
-    options.forEach(function (o) { o._key = fold(o.text + " " + (o.dataset.search || "")); });
+    options.forEach(function (o) { o._key = fold(o.text) + "|" + (o.dataset.search || ""); });
 
     function renderChips() {
       chips.replaceChildren();

@@ -20,7 +20,7 @@ def test_agencies_list_area_is_a_code_or_null(api, area):
 
     assert response.status_code == 200
     by_code = {a["code"]: a for a in response.json()}
-    assert set(by_code["houkatsu-n"]) == {"code", "name", "kind", "area"}
+    assert set(by_code["houkatsu-n"]) == {"code", "name", "reading", "aliases", "kind", "area"}
     assert by_code["houkatsu-n"]["kind"] == "comprehensive_care"
     assert by_code["houkatsu-n"]["area"] == "north"
     assert by_code["city-welfare"]["area"] is None
@@ -40,3 +40,21 @@ def test_any_staff_reads_master_data(client_for, area, agency):
     client = client_for(agency_staff)
     assert client.get("/api/v1/areas/").status_code == 200
     assert client.get("/api/v1/agencies/").status_code == 200
+
+
+def test_agencies_carry_reading_and_aliases_own_area_first(api, caseworker, area, other_area):
+    from network.models import Agency
+
+    Agency.objects.create(code="a-south", name="南部包括", kind="comprehensive_care", area=other_area)
+    Agency.objects.create(
+        code="z-north",
+        name="北部包括",
+        kind="comprehensive_care",
+        area=area,
+        reading="ほくぶほうかつ",
+        aliases="ほうかつ 包括",
+    )
+    rows = api.get("/api/v1/agencies/").json()
+    assert [r["code"] for r in rows] == ["z-north", "a-south"]
+    assert rows[0]["reading"] == "ほくぶほうかつ"
+    assert rows[0]["aliases"] == ["ほうかつ", "包括"]

@@ -38,10 +38,14 @@ def test_caseworker_logs_a_visit_with_a_partner_agency(live_server, transactiona
     page.get_by_label("パスワード").fill("correct-horse-9")
     page.get_by_role("button", name="ログイン").click()
 
-    # my cases → the case
-    expect(page.get_by_role("heading", name="ケース一覧")).to_be_visible()
-    expect(page.locator("#case-results")).to_contain_text("全1件")
+    # the Today page first, then my caseload → the case
+    expect(page).to_have_url(f"{live_server.url}/today/")
+    expect(page.get_by_role("heading", name="今日")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "today-phone.png"), full_page=True)
+    page.goto(f"{live_server.url}/cases/?lead=me")
+    expect(page.get_by_role("heading", name="自分の担当ケース")).to_be_visible()
+    expect(page.locator("#case-results")).to_contain_text("全1件")
     page.screenshot(path=str(ARTIFACTS / "case-list-phone.png"), full_page=True)
     page.get_by_role("link", name="架空 一郎").click()
     expect(page.locator("h1")).to_contain_text("架空 一郎")

@@ -10,6 +10,7 @@ import re
 from html.parser import HTMLParser
 
 from django.test import Client
+from django.utils import timezone
 
 from casework import services
 from network.roles import role_permissions_sync
@@ -47,6 +48,13 @@ class ScreensWorld(World):
         self.other_cw.last_name, self.other_cw.first_name = "山本", "健"
         self.other_cw.save(update_fields=["last_name", "first_name"])
         services.case_break_glass(case=self.cases["own"], opened_by=self.manager, reason="緊急の安否確認")
+        # A plan due for review today, so the caseworker's and coordinator's Today pages list a case.
+        services.plan_create(
+            case=self.cases["own"],
+            created_by=self.caseworker,
+            review_on=timezone.localdate(),
+            long_term_goal="目標",
+        )
 
     def case_for(self, role: str):
         """The case whose pages the role walks: the one it may see (the manager's through break-glass)."""

@@ -43,7 +43,7 @@ from network.fiscal import TOKYO, fiscal_months, fiscal_year_bounds, fiscal_year
 from network.management.commands.create_staff import validation_message
 from network.management.commands.seed_master import write_seed_report
 from network.models import Agency, AgencyKind, Area, Role, User
-from network.services import master_data_seed, staff_create_or_update
+from network.services import StaffNames, master_data_seed, staff_create_or_update
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"  # demo only: published on purpose
 DEMO_PASSWORD = "demo-pass-2024"
@@ -80,6 +80,14 @@ def demo_logins() -> list[DemoLogin]:
     logins.append(DemoLogin("manager", Role.MANAGER))
     logins.append(DemoLogin("auditor", Role.AUDITOR))
     return logins
+
+
+def demo_staff_names(index: int) -> StaffNames:
+    """An invented display name for the demo account at `index` (the same every run)."""
+    family, family_kana = SURNAMES[(index * 7) % len(SURNAMES)]
+    given_names = GIVEN_NAMES[Sex.FEMALE if index % 2 == 0 else Sex.MALE]
+    given, given_kana = given_names[(index * 3) % len(given_names)]
+    return StaffNames(family, given, family_kana, given_kana)
 
 
 # --- invented people -----------------------------------------------------------------------------
@@ -785,7 +793,7 @@ class Command(BaseCommand):
             self.stdout.write("Master data:")
             write_seed_report(self, master_data_seed())
             logins = demo_logins()
-            for login in logins:
+            for index, login in enumerate(logins):
                 try:
                     staff_create_or_update(
                         username=login.username,
@@ -794,6 +802,7 @@ class Command(BaseCommand):
                         area_code=login.team if login.role in (Role.CASEWORKER, Role.COORDINATOR) else None,
                         agency_code=login.team if login.role == Role.AGENCY else None,
                         totp_secret=DEMO_TOTP_SECRET if login.role in settings.TWO_FACTOR_ROLES else None,
+                        names=demo_staff_names(index),
                     )
                 except ValidationError as error:
                     raise CommandError(

@@ -16,6 +16,7 @@ from casework.forms import (
     StatusChangeForm,
     TokyoDateTimeField,
     VoidForm,
+    agency_picker_key,
     apply_service_errors,
 )
 from casework.selectors import CaseFilters
@@ -72,7 +73,8 @@ def test_quick_log_refuses_an_inactive_agency(agency):
 
 def test_quick_log_agency_options_carry_search_words(agency):
     html = str(QuickActivityForm()["partner_agencies"])
-    assert 'data-search="地域包括支援センター houkatsu-n"' in html
+    assert f'data-search="{agency_picker_key(agency)}"' in html
+    assert "地域包括支援せんたー" in agency_picker_key(agency) and "houkatsu-n" in agency_picker_key(agency)
     assert "data-agency-picker" in html
 
 

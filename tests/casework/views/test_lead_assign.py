@@ -46,7 +46,8 @@ def test_choices_are_the_active_staff_of_the_cases_area(
     retired.is_active = False
     retired.save()
     body = coord_client.get(url("case_detail", case)).content.decode()
-    assert "鈴木 一郎 (cw_north2)" in body and "coord_north" in body
+    assert "鈴木 一郎" in body and "coord_north" in body
+    assert "(cw_north2)" not in body  # the name colleagues read, not the login name
     assert "cw_south" not in body and "cw_retired" not in body
 
 
