@@ -101,8 +101,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        # what everyone who sees the case sees (sharing by scope), with the caseload's two dates
-        fields = [*selectors.SUMMARY_FIELDS, "last_contact_at", "next_review_on"]
+        fields = list(selectors.SUMMARY_FIELDS)  # what everyone who sees the case sees (sharing by scope)
         read_only_fields = fields
 
 

@@ -18,8 +18,7 @@ from network.fiscal import TOKYO
 from network.models import Agency
 from network.selectors import active_agencies, agencies_for_picker, areas_of
 
-from . import services
-from . import search
+from . import search, services
 from .models import (
     ASSESSMENT_DOMAINS,
     ASSESSMENT_SUMMARIES,

@@ -126,6 +126,8 @@ SUMMARY_FIELDS = (
     "closed_on",
     "lead_caseworker",
     "updated_at",
+    "last_contact_at",  # the caseload's two dates: when, never what
+    "next_review_on",
 )
 
 
