@@ -130,7 +130,10 @@ def month_to_finalise_before(year: int, month: int) -> str | None:
     month between. Returns the first month that must be finalised before this one, or None."""
     key = month_key(year, month)
     latest = (
-        MonthlySnapshot.objects.filter(month__lt=key).order_by("-month").values_list("month", flat=True).first()
+        MonthlySnapshot.objects.filter(month__lt=key)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
     )
     if latest is None or latest == month_key(*_previous_month(year, month)):
         return None

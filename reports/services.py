@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from casework import audit
 from casework.models import AuditAction
 from casework.services import StateConflict
-from network.fiscal import TOKYO, fiscal_year_of_date
 from network import meetings
+from network.fiscal import TOKYO, fiscal_year_of_date
 from network.models import Agency, Area, NetworkMeeting
 from network.services import SeedCounts, SeedReport
 
@@ -311,7 +311,9 @@ def action_plan_grades_save(*, fiscal_year: int, grades: dict[int, str], saved_b
     for item_id, grade in grades.items():
         item = items.get(item_id)
         if item is None:
-            raise ValidationError({"grades": _("An item of the action plan no longer exists; reload the page.")})
+            raise ValidationError(
+                {"grades": _("An item of the action plan no longer exists; reload the page.")}
+            )
         evaluation = existing.get(item_id)
         before = evaluation.grade if evaluation else ""
         if before == grade:

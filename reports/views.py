@@ -20,14 +20,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.forms import apply_service_errors
 from casework.models import ActivityKind, IssueTag
 from casework.services import StateConflict
 from casework.views import staff_login_required
 from config.db_router import replica_reads
-from network.fiscal import fiscal_months, fiscal_year_of_date, reiwa_label
+from network.fiscal import fiscal_year_of_date, reiwa_label
 from network.models import Agency, Area, NetworkMeeting
 
 from . import exports, selectors, services
@@ -421,7 +421,8 @@ def action_plan_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The action plan evaluation of %(label)s has been saved.") % {"label": reiwa_label(fiscal_year)},
+                _("The action plan evaluation of %(label)s has been saved.")
+                % {"label": reiwa_label(fiscal_year)},
             )
             return redirect("reports:action_plan")
     current = fiscal_year_of_date(selectors.tokyo_today())
@@ -468,8 +469,14 @@ def _meeting_form_page(request: HttpRequest, meeting: NetworkMeeting | None) -> 
         agencies = Agency.objects.filter(Q(is_active=True) | Q(network_meetings=meeting)).distinct()
     initial = {}
     if meeting is not None:
-        initial = {"held_on": meeting.held_on, "theme": meeting.theme, "agencies": list(meeting.agencies.all())}
-    form = NetworkMeetingForm(request.POST or None, initial=initial, agencies=agencies.order_by("kind", "code"))
+        initial = {
+            "held_on": meeting.held_on,
+            "theme": meeting.theme,
+            "agencies": list(meeting.agencies.all()),
+        }
+    form = NetworkMeetingForm(
+        request.POST or None, initial=initial, agencies=agencies.order_by("kind", "code")
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.network_meeting_save(
