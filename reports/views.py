@@ -230,6 +230,8 @@ def finalise(request: HttpRequest) -> HttpResponse:
     try:
         year, month = selectors.parse_month(raw)
     except ValidationError as error:
+        if request.method == "GET":
+            return _bad_request(request, error)
         messages.error(request, " ".join(error.messages))
         fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
         return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
