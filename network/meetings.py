@@ -24,6 +24,17 @@ def network_meeting_record(
     recorded_by=None,
 ) -> NetworkMeeting:
     """Record a meeting that took place (never a future one)."""
+    errors = _meeting_errors(held_on=held_on, theme=theme)
+    if errors:
+        raise ValidationError(errors)
+    meeting = NetworkMeeting.objects.create(
+        held_on=held_on, theme=theme.strip(), minutes=minutes, recorded_by=recorded_by
+    )
+    meeting.agencies.set(list(agencies))
+    return meeting
+
+
+def _meeting_errors(*, held_on: datetime.date | None, theme: str) -> dict:
     errors = {}
     if held_on is None:
         errors["held_on"] = _("Give the day the meeting was held.")
@@ -31,11 +42,19 @@ def network_meeting_record(
         errors["held_on"] = _("Record a meeting once it has been held, not before.")
     if not (theme or "").strip():
         errors["theme"] = _("Give the meeting's theme.")
+    return errors
+
+
+@transaction.atomic
+def network_meeting_update(
+    *, meeting: NetworkMeeting, held_on: datetime.date, theme: str, agencies: Iterable[Agency] = ()
+) -> NetworkMeeting:
+    """Correct a recorded meeting's day, theme or participants (the same rules as recording it)."""
+    errors = _meeting_errors(held_on=held_on, theme=theme)
     if errors:
         raise ValidationError(errors)
-    meeting = NetworkMeeting.objects.create(
-        held_on=held_on, theme=theme.strip(), minutes=minutes, recorded_by=recorded_by
-    )
+    meeting.held_on, meeting.theme = held_on, theme.strip()
+    meeting.save(update_fields=["held_on", "theme"])
     meeting.agencies.set(list(agencies))
     return meeting
 

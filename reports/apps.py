@@ -13,3 +13,10 @@ class ReportsConfig(AppConfig):
 
         # `seed_master` loads the indicator definitions and the plan's targets with the network's data.
         master_data_seeder_register(name="reports", seeder=indicator_master_data_seed)
+
+        from casework.demo import demo_filler_register
+
+        from .demo import demo_reports_fill
+
+        # `seed_demo` fills centre usage, network meetings and the action plan's grades for the demo.
+        demo_filler_register(name="reports", filler=demo_reports_fill)

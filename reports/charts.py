@@ -20,7 +20,8 @@ def _nice_ceiling(value: float) -> int:
 
 
 def cumulative_chart(report: dict) -> dict:
-    """Cumulative count (elapsed months) against the target's pace and the annual target."""
+    """Cumulative count (elapsed months) against the target's pace and the annual target, with the
+    year-end projection drawn on from the last actual month."""
     months = report["months"]
     target = report["target"]
     highest = max(
@@ -49,6 +50,18 @@ def cumulative_chart(report: dict) -> dict:
         for i, m in enumerate(months)
         if m["elapsed"]
     ]
+    projection = None
+    if report["projection"] is not None and points and len(points) < 12:
+        # the year-end projection: a dashed line from the last actual month to the projected March total
+        last_x, last_y, _last = points[-1]
+        projection = {
+            "x1": last_x,
+            "y1": last_y,
+            "x2": x(12),
+            "y2": y(report["projection"]),
+            "value": report["projection"],
+            "path": f"M{last_x},{last_y} L{x(12)},{y(report['projection'])}",
+        }
     ticks = [{"value": int(y_max * k / 4), "y": y(y_max * k / 4)} for k in range(5)]
     labels = [{"x": round(x(i) + step / 2, 1), "text": m["label"], "month": m} for i, m in enumerate(months)]
     return {
@@ -66,4 +79,5 @@ def cumulative_chart(report: dict) -> dict:
         "label_y": HEIGHT - 10,
         "pace": {"x1": x(0), "y1": y(0), "x2": x(12), "y2": y(target)} if target is not None else None,
         "target": {"y": y(target), "value": target} if target is not None else None,
+        "projection": projection,
     }

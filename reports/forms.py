@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.forms import DateInput, UIForm
 from network.fiscal import reiwa_label
 
-from .models import CentreUsageKind
+from .models import CentreUsageKind, Grade
 from .selectors import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, tokyo_today
 
 
@@ -61,3 +61,41 @@ class TargetsForm(UIForm):
 
 def fiscal_year_in_range(value: int) -> bool:
     return MIN_FISCAL_YEAR <= value <= MAX_FISCAL_YEAR
+
+
+class ActionPlanGradesForm(UIForm):
+    """The ◎ 〇 △ of one fiscal year: one select per item, saved in one POST."""
+
+    def __init__(self, *args, rows: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        choices = [("", _("— not evaluated"))] + [(value, label) for value, label in Grade.choices]
+        for row in rows:
+            self.fields[f"item-{row['item'].pk}"] = forms.ChoiceField(
+                label=row["item"].title, required=False, choices=choices, initial=row["grade"]
+            )
+
+    def bound_rows(self):
+        return [(row, self[f"item-{row['item'].pk}"]) for row in self.rows]
+
+    def grades(self) -> dict[int, str]:
+        return {row["item"].pk: self.cleaned_data[f"item-{row['item'].pk}"] for row in self.rows}
+
+
+class NetworkMeetingForm(UIForm):
+    held_on = forms.DateField(label=_("Date held"), widget=DateInput)
+    theme = forms.CharField(
+        label=_("Topic"),
+        max_length=200,
+        help_text=_("Stored unencrypted: never write personal data (names, households, addresses) here."),
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label=_("Participating corporations and agencies"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = agencies

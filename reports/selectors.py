@@ -30,7 +30,7 @@ from network.fiscal import (  # noqa: F401 - MIN/MAX_FISCAL_YEAR and parse_fisca
     parse_fiscal_year,
     reiwa_label,
 )
-from network.meetings import network_meeting_count
+from network.meetings import network_meeting_count, network_meetings_in_fiscal_year
 from network.models import Agency, Area, Membership, Role
 from network.selectors import agency_ids, has_role
 
@@ -115,6 +115,65 @@ def month_key(year: int, month: int) -> str:
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return _next_month(year, month)
+
+
+def _previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def month_to_finalise_before(year: int, month: int) -> str | None:
+    """Months are finalised in order: once any month has been finalised, a later month waits for every
+    month between. Returns the first month that must be finalised before this one, or None."""
+    key = month_key(year, month)
+    latest = (
+        MonthlySnapshot.objects.filter(month__lt=key)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if latest is None or latest == month_key(*_previous_month(year, month)):
+        return None
+    y, m = (int(part) for part in latest.split("-"))
+    return month_key(*_next_month(y, m))
+
+
+def finalisable_months(*, fiscal_year: int, today: datetime.date | None = None) -> list[str]:
+    """Months of the fiscal year a manager may finalise now: ended, not finalised, and in order (only the
+    month after the last finalised one; with nothing finalised yet, any ended month)."""
+    today = today or tokyo_today()
+    done = set(MonthlySnapshot.objects.values_list("month", flat=True))
+    return [
+        month_key(y, m)
+        for y, m in fiscal_months(fiscal_year)
+        if month_end(y, m) < today and month_key(y, m) not in done and month_to_finalise_before(y, m) is None
+    ]
+
+
+def snapshot_rows(*, fiscal_year: int, report: dict) -> list[dict]:
+    """The finalised months of a fiscal year: who finalised them and when, the figures as finalised and,
+    where the live figures have changed since (a late or corrected activity), the restated figures."""
+    live = {m["month"]: m for m in report["months"]}
+    rows = []
+    for snapshot in MonthlySnapshot.objects.filter(fiscal_year=fiscal_year).select_related("finalised_by"):
+        month = live.get(snapshot.month, {})
+        rows.append(
+            {
+                "snapshot": snapshot,
+                "by": snapshot.finalised_by,
+                "count": snapshot.figures.get("count"),
+                "cumulative": snapshot.figures.get("cumulative"),
+                "live_count": month.get("count"),
+                "live_cumulative": month.get("cumulative"),
+                "difference": month.get("difference"),
+                "cumulative_difference": month.get("cumulative_difference"),
+                "restated": month.get("restated", False),
+            }
+        )
+    return rows
 
 
 def month_end(year: int, month: int) -> datetime.date:
@@ -384,9 +443,7 @@ class DrilldownFilters:
         return not (self.area or self.kind or self.issue or self.agency or self.month)
 
 
-def drilldown_cases(*, fetched_by, fiscal_year: int, filters: DrilldownFilters) -> QuerySet[Case]:
-    """Cases with counted activities matching the figure, filtered by casework.selectors.case_list (the one
-    permission filter): a manager sees none without a break-glass read; nobody learns of other cases."""
+def _drilldown_counted(*, fiscal_year: int, filters: DrilldownFilters) -> QuerySet[Activity]:
     counted = counted_activities(fiscal_year=fiscal_year)
     if filters.area:
         counted = counted.filter(area__code=filters.area)
@@ -403,6 +460,39 @@ def drilldown_cases(*, fetched_by, fiscal_year: int, filters: DrilldownFilters) 
             occurred_at__gte=datetime.datetime(year, month, 1, tzinfo=TOKYO),
             occurred_at__lt=datetime.datetime(y2, m2, 1, tzinfo=TOKYO),
         )
+    return counted
+
+
+def drilldown_breakdown(*, fiscal_year: int, filters: DrilldownFilters) -> dict:
+    """The breakdown behind a figure, for everyone who may read the report: counts by area, kind, issue,
+    agency and month, aggregated in the database. No case number, name or note: figures only."""
+    counted = _drilldown_counted(fiscal_year=fiscal_year, filters=filters)
+    if filters.agency:  # the agency join multiplies nothing for one agency, but keep rows distinct
+        counted = Activity.objects.filter(id__in=counted.values("id"))
+    monthly = _monthly_counts(counted)
+    totals = counted.aggregate(n=Count("id", distinct=True), cases=Count("case_id", distinct=True))
+    by_month = [
+        {
+            "month": month_key(y, m),
+            "label": f"{m}月",
+            "count": monthly.get((y, m), {}).get("count", 0),
+            "unique_cases": monthly.get((y, m), {}).get("cases", 0),
+        }
+        for y, m in fiscal_months(fiscal_year)
+    ]
+    return {
+        "fiscal_year": fiscal_year,
+        "total": totals["n"],
+        "unique_cases": totals["cases"],
+        "by_month": by_month,
+        **_breakdowns(counted, fiscal_year=fiscal_year),
+    }
+
+
+def drilldown_cases(*, fetched_by, fiscal_year: int, filters: DrilldownFilters) -> QuerySet[Case]:
+    """Cases with counted activities matching the figure, filtered by casework.selectors.case_list (the one
+    permission filter): a manager sees none without a break-glass read; nobody learns of other cases."""
+    counted = _drilldown_counted(fiscal_year=fiscal_year, filters=filters)
     per_case = (
         counted.filter(case_id=OuterRef("pk")).order_by().values("case_id").annotate(n=Count("*")).values("n")
     )
@@ -529,6 +619,24 @@ def action_plan_grid(*, fiscal_years: list[int]) -> list[dict]:
 
 def action_plan_years() -> list[int]:
     return sorted(set(ActionPlanEvaluation.objects.values_list("fiscal_year", flat=True)))
+
+
+def action_plan_year_rows(*, fiscal_year: int) -> list[dict]:
+    """One fiscal year's column of the grid, for the managers' form: each item and its grade ("" if none)."""
+    grades = dict(
+        ActionPlanEvaluation.objects.filter(fiscal_year=fiscal_year).values_list("item_id", "grade")
+    )
+    return [{"item": item, "grade": grades.get(item.pk, "")} for item in ActionPlanItem.objects.all()]
+
+
+def network_meeting_list(*, fiscal_year: int):
+    """The fiscal year's network meetings, newest first, with their participating agencies."""
+    return (
+        network_meetings_in_fiscal_year(fiscal_year)
+        .select_related("recorded_by")
+        .prefetch_related("agencies")
+        .order_by("-held_on", "-id")
+    )
 
 
 def target_rows(*, fiscal_year: int) -> list[dict]:

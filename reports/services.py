@@ -13,12 +13,22 @@ from django.utils.translation import gettext as _
 from casework import audit
 from casework.models import AuditAction
 from casework.services import StateConflict
+from network import meetings
 from network.fiscal import TOKYO, fiscal_year_of_date
-from network.models import Agency, Area
+from network.models import Agency, Area, NetworkMeeting
 from network.services import SeedCounts, SeedReport
 
 from . import indicators, selectors
-from .models import CentreUsage, CentreUsageKind, IndicatorDefinition, MonthlySnapshot, Target
+from .models import (
+    ActionPlanEvaluation,
+    ActionPlanItem,
+    CentreUsage,
+    CentreUsageKind,
+    Grade,
+    IndicatorDefinition,
+    MonthlySnapshot,
+    Target,
+)
 
 MAX_DAILY_TALLY = 10_000
 
@@ -180,6 +190,17 @@ def monthly_snapshot_finalise(
     key = selectors.month_key(year, month)
     if MonthlySnapshot.objects.filter(month=key).exists():
         raise StateConflict(_("%(month)s has already been finalised.") % {"month": key})
+    expected = selectors.month_to_finalise_before(year, month)
+    if expected is not None:
+        raise ValidationError(
+            {
+                "month": _(
+                    "%(month)s cannot be finalised before %(previous)s: months are finalised in order. "
+                    "Finalise %(previous)s first."
+                )
+                % {"month": key, "previous": expected}
+            }
+        )
     fiscal_year = fiscal_year_of_date(datetime.date(year, month, 1))
     report = selectors.accompanied_activity_report(
         fiscal_year=fiscal_year, through=(year, month), today=today
@@ -207,6 +228,21 @@ def monthly_snapshot_finalise(
         channel="" if finalised_by else "task",
     )
     return snapshot
+
+
+def months_due(*, today: datetime.date) -> list[tuple[int, int]]:
+    """The months the monthly task finalises, in order: every month after the last finalised one up to the
+    month before today; with nothing finalised yet, only the month before today."""
+    last = last_month(today)
+    latest = MonthlySnapshot.objects.order_by("-month").values_list("month", flat=True).first()
+    if latest is None:
+        return [last]
+    year, month = (int(part) for part in latest.split("-"))
+    due = []
+    while (year, month) < last:
+        year, month = selectors.next_month(year, month)
+        due.append((year, month))
+    return due
 
 
 def last_month(today: datetime.date) -> tuple[int, int]:
@@ -249,3 +285,96 @@ def report_print_record(*, printed_by, fiscal_year: int, month: str = "") -> Non
         action=AuditAction.REPORT_PRINT,
         changes={"print": {"fiscal_year": fiscal_year, "month": month or None}},
     )
+
+
+# --- the action plan's ◎ 〇 △ (managers) --------------------------------------------------------------
+
+
+@transaction.atomic
+def action_plan_grades_save(*, fiscal_year: int, grades: dict[int, str], saved_by) -> int:
+    """Save one fiscal year's grid in one go: item id → ◎ / 〇 / △, or "" to clear it. Every changed
+    cell is audited with its old → new grade; unchanged cells are left alone. Returns the cells changed."""
+    if not selectors.is_manager(saved_by):
+        raise PermissionDenied(_("Only managers may evaluate the action plan."))
+    selectors.parse_fiscal_year(fiscal_year)
+    bad = [item_id for item_id, grade in grades.items() if grade not in ("", *Grade.values)]
+    if bad:
+        raise ValidationError({"grades": _("Choose ◎, 〇, △ or leave the cell blank.")})
+    items = ActionPlanItem.objects.in_bulk(list(grades))
+    existing = {
+        e.item_id: e
+        for e in ActionPlanEvaluation.objects.select_for_update().filter(
+            fiscal_year=fiscal_year, item_id__in=list(items)
+        )
+    }
+    changed = 0
+    for item_id, grade in grades.items():
+        item = items.get(item_id)
+        if item is None:
+            raise ValidationError(
+                {"grades": _("An item of the action plan no longer exists; reload the page.")}
+            )
+        evaluation = existing.get(item_id)
+        before = evaluation.grade if evaluation else ""
+        if before == grade:
+            continue
+        if not grade:
+            evaluation.delete()
+            obj = item
+        elif evaluation is None:
+            obj = ActionPlanEvaluation.objects.create(item=item, fiscal_year=fiscal_year, grade=grade)
+        else:
+            evaluation.grade = grade
+            evaluation.save(update_fields=["grade"])
+            obj = evaluation
+        audit.record(
+            actor=saved_by,
+            action=AuditAction.REPORT,
+            obj=obj,
+            changes={
+                "action_plan": {"item": item.code, "fiscal_year": fiscal_year},
+                "grade": [before or None, grade or None],
+            },
+        )
+        changed += 1
+    return changed
+
+
+# --- network meetings (managers) --------------------------------------------------------------------------
+
+
+def _meeting_state(meeting: NetworkMeeting) -> dict:
+    return {
+        "held_on": meeting.held_on.isoformat(),
+        "theme": meeting.theme,
+        "agencies": sorted(meeting.agencies.values_list("code", flat=True)),
+    }
+
+
+@transaction.atomic
+def network_meeting_save(
+    *,
+    held_on: datetime.date,
+    theme: str,
+    agencies,
+    saved_by,
+    meeting: NetworkMeeting | None = None,
+) -> NetworkMeeting:
+    """Record a network meeting, or correct one; audited with old → new date, theme and agencies."""
+    if not selectors.is_manager(saved_by):
+        raise PermissionDenied(_("Only managers may record network meetings."))
+    if meeting is None:
+        meeting = meetings.network_meeting_record(
+            held_on=held_on, theme=theme, agencies=agencies, recorded_by=saved_by
+        )
+        after = _meeting_state(meeting)
+        changes = {key: [None, value] for key, value in after.items()}
+    else:
+        before = _meeting_state(meeting)
+        meetings.network_meeting_update(meeting=meeting, held_on=held_on, theme=theme, agencies=agencies)
+        after = _meeting_state(meeting)
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        if not changes:
+            return meeting
+    audit.record(actor=saved_by, action=AuditAction.REPORT, obj=meeting, changes={"network_meeting": changes})
+    return meeting

@@ -60,20 +60,26 @@ def notify_managers_month_finalised(fiscal_year: int, month_key: str) -> int:
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, max_retries=5)
 def finalise_last_month() -> str | None:
-    """Finalise the month before today (Tokyo); if it is already finalised, do nothing (idempotent)."""
+    """Finalise the month before today (Tokyo), and first any month the task missed since the last one
+    finalised, in order (the service refuses a month after an unfinalised one). Nothing due: do nothing
+    (idempotent). Returns the last month finalised."""
     today = selectors.tokyo_today()
-    year, month = services.last_month(today)
-    key = selectors.month_key(year, month)
-    if MonthlySnapshot.objects.filter(month=key).exists():
-        logger.info("reports: %s already finalised; nothing to do", key)
-        return None
-    fiscal_year = fiscal_year_of_date(datetime.date(year, month, 1))
-    try:
-        with transaction.atomic():
-            snapshot = services.monthly_snapshot_finalise(
-                year=year, month=month, finalised_by=None, today=today
-            )
-            transaction.on_commit(lambda: notify_managers_month_finalised.delay(fiscal_year, key))
-    except StateConflict:  # another worker finalised it a moment ago
-        return None
-    return snapshot.month
+    finalised = None
+    for year, month in services.months_due(today=today):
+        key = selectors.month_key(year, month)
+        if MonthlySnapshot.objects.filter(month=key).exists():
+            logger.info("reports: %s already finalised; nothing to do", key)
+            continue
+        fiscal_year = fiscal_year_of_date(datetime.date(year, month, 1))
+        try:
+            with transaction.atomic():
+                snapshot = services.monthly_snapshot_finalise(
+                    year=year, month=month, finalised_by=None, today=today
+                )
+                transaction.on_commit(
+                    lambda fy=fiscal_year, k=key: notify_managers_month_finalised.delay(fy, k)
+                )
+        except StateConflict:  # another worker finalised it a moment ago
+            continue
+        finalised = snapshot.month
+    return finalised

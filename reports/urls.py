@@ -12,4 +12,9 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("centre-usage/", views.centre_usage, name="centre_usage"),
     path("action-plan/", views.action_plan, name="action_plan"),
+    path("action-plan/edit/", views.action_plan_edit, name="action_plan_edit"),
+    path("snapshots/", views.snapshots, name="snapshots"),
+    path("meetings/", views.meetings, name="meetings"),
+    path("meetings/new/", views.meeting_new, name="meeting_new"),
+    path("meetings/edit/", views.meeting_edit, name="meeting_edit"),
 ]

@@ -15,23 +15,24 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.forms import apply_service_errors
 from casework.models import ActivityKind, IssueTag
 from casework.services import StateConflict
 from casework.views import staff_login_required
 from config.db_router import replica_reads
-from network.fiscal import fiscal_months, fiscal_year_of_date, reiwa_label
-from network.models import Agency, Area
+from network.fiscal import fiscal_year_of_date, reiwa_label
+from network.models import Agency, Area, NetworkMeeting
 
 from . import exports, selectors, services
 from .charts import cumulative_chart
-from .forms import CentreUsageForm, FiscalYearForm, TargetsForm
+from .forms import ActionPlanGradesForm, CentreUsageForm, FiscalYearForm, NetworkMeetingForm, TargetsForm
 from .models import MonthlySnapshot
 
 BAD_REQUEST = 400
@@ -69,18 +70,6 @@ def _bad_request(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return render(request, "reports/bad_request.html", {"errors": messages_}, status=BAD_REQUEST)
 
 
-def _finalisable_months(report: dict) -> list[str]:
-    today = selectors.tokyo_today()
-    done = set(
-        MonthlySnapshot.objects.filter(fiscal_year=report["fiscal_year"]).values_list("month", flat=True)
-    )
-    return [
-        selectors.month_key(y, m)
-        for y, m in fiscal_months(report["fiscal_year"])
-        if selectors.month_end(y, m) < today and selectors.month_key(y, m) not in done
-    ]
-
-
 def _report_context(request: HttpRequest) -> dict:
     fiscal_year = _fiscal_year(request)
     through = _through(request, fiscal_year)
@@ -112,7 +101,7 @@ def report(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         return _bad_request(request, error)
     if context["is_manager"]:
-        context["finalisable"] = _finalisable_months(context["report"])
+        context["finalisable"] = selectors.finalisable_months(fiscal_year=context["report"]["fiscal_year"])
     return render(request, "reports/report.html", context)
 
 
@@ -135,7 +124,9 @@ def print_report(request: HttpRequest) -> HttpResponse:
 @reports_viewer_required
 @require_GET
 def drilldown(request: HttpRequest) -> HttpResponse:
-    """The cases behind a figure: only those the viewer may see (a manager sees none without break-glass)."""
+    """The breakdown behind a figure (counts by area, kind, issue, agency and month: no case details) for
+    every report reader, and below it the cases only those the viewer may see (a manager sees none without
+    break-glass)."""
     try:
         fiscal_year = _fiscal_year(request)
         filters = selectors.DrilldownFilters(
@@ -165,6 +156,8 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         )
     if filters.month:
         describe.append(filters.month)
+    with replica_reads():
+        breakdown = selectors.drilldown_breakdown(fiscal_year=fiscal_year, filters=filters)
     cases = selectors.drilldown_cases(fetched_by=request.user, fiscal_year=fiscal_year, filters=filters)
     page = Paginator(cases, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -176,6 +169,9 @@ def drilldown(request: HttpRequest) -> HttpResponse:
             "fiscal_year": fiscal_year,
             "label": reiwa_label(fiscal_year),
             "describe": describe,
+            "breakdown": breakdown,
+            "filters": filters,
+            "is_manager": selectors.is_manager(request.user),
             "page": page,
             "query": query.urlencode(),
         },
@@ -224,28 +220,77 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @reports_viewer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def finalise(request: HttpRequest) -> HttpResponse:
-    """確定: managers finalise a month that has ended; a second finalisation is refused."""
+    """確定: GET shows the month's figures to be frozen and asks for confirmation; POST (confirmed)
+    finalises. Managers only; months go in order and a second finalisation is refused (the service)."""
     if not selectors.is_manager(request.user):
         raise PermissionDenied(_("Only managers may finalise a month."))
-    raw = request.POST.get("month", "")
+    raw = (request.POST.get("month") or request.GET.get("month") or "").strip()
     try:
         year, month = selectors.parse_month(raw)
     except ValidationError as error:
+        if request.method == "GET":
+            return _bad_request(request, error)
         messages.error(request, " ".join(error.messages))
         fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
         return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
     fiscal_year = fiscal_year_of_date(selectors.month_end(year, month))
+    back = f"{reverse('reports:report')}?fiscal_year={fiscal_year}"
+    if request.method == "GET":
+        report_data = selectors.accompanied_activity_report(fiscal_year=fiscal_year, through=(year, month))
+        figures = selectors.month_figures(report_data, raw)
+        return render(
+            request,
+            "reports/finalise_confirm.html",
+            {
+                "month": raw,
+                "fiscal_year": fiscal_year,
+                "label": reiwa_label(fiscal_year),
+                "figures": figures,
+                "report": report_data,
+                "blocked_by": selectors.month_to_finalise_before(year, month),
+                "ended": selectors.month_end(year, month) < selectors.tokyo_today(),
+                "already": MonthlySnapshot.objects.filter(month=raw).exists(),
+            },
+        )
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Confirm the figures before finalising the month."))
+        return redirect(f"{reverse('reports:finalise')}?month={raw}")
     try:
         services.monthly_snapshot_finalise(year=year, month=month, finalised_by=request.user)
-    except ValidationError as error:  # the month has not ended yet
+    except ValidationError as error:  # not ended yet, or an earlier month is not finalised
         messages.error(request, " ".join(error.messages))
     except StateConflict as error:  # already finalised
         messages.error(request, str(error))
     else:
-        messages.success(request, _("%(month)s has been finalised.") % {"month": raw.strip()})
-    return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
+        messages.success(request, _("%(month)s has been finalised.") % {"month": raw})
+        return redirect(f"{reverse('reports:snapshots')}?fiscal_year={fiscal_year}")
+    return redirect(back)
+
+
+@reports_viewer_required
+@require_GET
+def snapshots(request: HttpRequest) -> HttpResponse:
+    """What was finalised, by whom and when, and how the live figures have been restated since."""
+    try:
+        fiscal_year = _fiscal_year(request)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    report_data = selectors.accompanied_activity_report(fiscal_year=fiscal_year)
+    years = sorted({*selectors.available_fiscal_years(), fiscal_year}, reverse=True)
+    return render(
+        request,
+        "reports/snapshots.html",
+        {
+            "fiscal_year": fiscal_year,
+            "label": reiwa_label(fiscal_year),
+            "rows": selectors.snapshot_rows(fiscal_year=fiscal_year, report=report_data),
+            "year_form": FiscalYearForm(initial={"fiscal_year": fiscal_year}, years=years),
+            "is_manager": selectors.is_manager(request.user),
+            "finalisable": selectors.finalisable_months(fiscal_year=fiscal_year),
+        },
+    )
 
 
 @staff_login_required
@@ -334,13 +379,145 @@ def centre_usage(request: HttpRequest) -> HttpResponse:
 @reports_viewer_required
 @require_GET
 def action_plan(request: HttpRequest) -> HttpResponse:
-    """社協アクションプラン: ◎ 〇 △ per item per fiscal year (edited in the admin)."""
+    """社協アクションプラン: ◎ 〇 △ per item per fiscal year; managers edit a year on its own page."""
     years = selectors.action_plan_years()
+    current = fiscal_year_of_date(selectors.tokyo_today())
     return render(
         request,
         "reports/action_plan.html",
         {
             "years": [(fy, reiwa_label(fy)) for fy in years],
             "rows": selectors.action_plan_grid(fiscal_years=years),
+            "is_manager": selectors.is_manager(request.user),
+            "edit_years": [(fy, reiwa_label(fy)) for fy in sorted({*years, current}, reverse=True)],
         },
     )
+
+
+def _manager_only(request: HttpRequest) -> None:
+    if not selectors.is_manager(request.user):
+        raise Http404
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def action_plan_edit(request: HttpRequest) -> HttpResponse:
+    """The managers' ◎ 〇 △ grid of one fiscal year: a select per item, saved in one POST (audited)."""
+    _manager_only(request)
+    raw = request.POST.get("fiscal_year") if request.method == "POST" else request.GET.get("fiscal_year")
+    if request.method == "POST" and not raw:
+        return _bad_request(request, ValidationError({"fiscal_year": [_("Choose a fiscal year.")]}))
+    try:
+        fiscal_year = selectors.parse_fiscal_year(raw or fiscal_year_of_date(selectors.tokyo_today()))
+    except ValidationError as error:
+        return _bad_request(request, error)
+    rows = selectors.action_plan_year_rows(fiscal_year=fiscal_year)
+    form = ActionPlanGradesForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_plan_grades_save(
+                fiscal_year=fiscal_year, grades=form.grades(), saved_by=request.user
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The action plan evaluation of %(label)s has been saved.")
+                % {"label": reiwa_label(fiscal_year)},
+            )
+            return redirect("reports:action_plan")
+    current = fiscal_year_of_date(selectors.tokyo_today())
+    years = sorted({*selectors.action_plan_years(), current, current - 1, fiscal_year}, reverse=True)
+    return render(
+        request,
+        "reports/action_plan_edit.html",
+        {
+            "form": form,
+            "fiscal_year": fiscal_year,
+            "label": reiwa_label(fiscal_year),
+            "year_form": FiscalYearForm(initial={"fiscal_year": fiscal_year}, years=years),
+        },
+        status=BAD_REQUEST if form.errors else 200,
+    )
+
+
+@reports_viewer_required
+@require_GET
+def meetings(request: HttpRequest) -> HttpResponse:
+    """分野を超えた社会福祉法人の連携の場: the fiscal year's meetings; managers record and correct them."""
+    try:
+        fiscal_year = _fiscal_year(request)
+    except ValidationError as error:
+        return _bad_request(request, error)
+    years = sorted({*selectors.available_fiscal_years(), fiscal_year}, reverse=True)
+    return render(
+        request,
+        "reports/meetings.html",
+        {
+            "fiscal_year": fiscal_year,
+            "label": reiwa_label(fiscal_year),
+            "meetings": selectors.network_meeting_list(fiscal_year=fiscal_year),
+            "summary": selectors.network_meeting_summary(fiscal_year=fiscal_year),
+            "year_form": FiscalYearForm(initial={"fiscal_year": fiscal_year}, years=years),
+            "is_manager": selectors.is_manager(request.user),
+        },
+    )
+
+
+def _meeting_form_page(request: HttpRequest, meeting: NetworkMeeting | None) -> HttpResponse:
+    agencies = Agency.objects.filter(is_active=True)
+    if meeting is not None:
+        agencies = Agency.objects.filter(Q(is_active=True) | Q(network_meetings=meeting)).distinct()
+    initial = {}
+    if meeting is not None:
+        initial = {
+            "held_on": meeting.held_on,
+            "theme": meeting.theme,
+            "agencies": list(meeting.agencies.all()),
+        }
+    form = NetworkMeetingForm(
+        request.POST or None, initial=initial, agencies=agencies.order_by("kind", "code")
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.network_meeting_save(
+                meeting=meeting,
+                held_on=form.cleaned_data["held_on"],
+                theme=form.cleaned_data["theme"],
+                agencies=form.cleaned_data["agencies"],
+                saved_by=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The network meeting has been saved."))
+            return redirect(f"{reverse('reports:meetings')}?fiscal_year={fiscal_year_of_date(saved.held_on)}")
+    return render(
+        request,
+        "reports/meeting_form.html",
+        {"form": form, "meeting": meeting},
+        status=BAD_REQUEST if form.errors else 200,
+    )
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    """Record a network meeting: date, participating corporations and topic (managers)."""
+    _manager_only(request)
+    return _meeting_form_page(request, None)
+
+
+@staff_login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest) -> HttpResponse:
+    """Correct a recorded network meeting (managers); ?meeting=<id>."""
+    _manager_only(request)
+    raw = request.GET.get("meeting", "")
+    if not raw.isdigit():
+        raise Http404
+    meeting = NetworkMeeting.objects.filter(pk=int(raw)).first()
+    if meeting is None:
+        raise Http404
+    return _meeting_form_page(request, meeting)

@@ -165,3 +165,39 @@ def test_demo_plans_are_decided_at_recorded_meetings(demo):
             meeting__in=support_meetings, ended_on__isnull=True
         ).values_list("case_id", flat=True)
     ) == set(DiscussedCase.objects.filter(meeting__in=support_meetings).values_list("case_id", flat=True))
+
+
+def test_seed_demo_fills_centre_usage_meetings_and_the_action_plan(demo):
+    from network.models import NetworkMeeting
+    from reports.models import ActionPlanEvaluation, ActionPlanItem, CentreUsage
+
+    centres = set(CentreUsage.objects.values_list("centre__code", flat=True))
+    assert len(centres) >= 3 and CentreUsage.objects.filter(date__gte=datetime.date(2022, 4, 1)).count() > 100
+    assert not CentreUsage.objects.filter(date__gt=timezone.localdate()).exists()
+    assert NetworkMeeting.objects.count() >= 12
+    assert all(m.agencies.exists() for m in NetworkMeeting.objects.all())
+    graded_years = set(ActionPlanEvaluation.objects.values_list("fiscal_year", flat=True))
+    assert {2022, 2023, 2024} <= graded_years
+    assert ActionPlanEvaluation.objects.count() == ActionPlanItem.objects.count() * len(graded_years)
+    assert "network meetings" in demo
+
+
+def test_running_seed_demo_again_adds_no_report_data(demo, settings):
+    from network.models import NetworkMeeting
+    from reports.models import ActionPlanEvaluation, CentreUsage
+
+    settings.DEBUG = True
+    before = (
+        CentreUsage.objects.count(),
+        NetworkMeeting.objects.count(),
+        ActionPlanEvaluation.objects.count(),
+    )
+
+    seed_demo()
+
+    after = (
+        CentreUsage.objects.count(),
+        NetworkMeeting.objects.count(),
+        ActionPlanEvaluation.objects.count(),
+    )
+    assert after == before

@@ -112,9 +112,17 @@ def test_a_manager_finalises_a_month_from_the_page_and_a_coordinator_may_not(
     world, manager, coordinator, web_client
 ):
     assert web_client(coordinator).post("/reports/finalise/", {"month": "2024-05"}).status_code == 403
+    assert web_client(coordinator).get("/reports/finalise/", {"month": "2024-05"}).status_code == 403
 
-    response = web_client(manager).post("/reports/finalise/", {"month": "2024-05"})
-    again = web_client(manager).post("/reports/finalise/", {"month": "2024-05"}, follow=True)
+    unconfirmed = web_client(manager).post("/reports/finalise/", {"month": "2024-05"})
+    assert unconfirmed.status_code == 302 and "/reports/finalise/?month=2024-05" in unconfirmed["Location"]
+    assert not MonthlySnapshot.objects.exists()
+    confirmation = web_client(manager).get("/reports/finalise/", {"month": "2024-05"})
+    assert confirmation.status_code == 200 and 'name="confirm"' in confirmation.content.decode()
+    assert confirmation.context["figures"]["count"] == 2
+
+    response = web_client(manager).post("/reports/finalise/", {"month": "2024-05", "confirm": "1"})
+    again = web_client(manager).post("/reports/finalise/", {"month": "2024-05", "confirm": "1"}, follow=True)
 
     assert response.status_code == 302
     assert MonthlySnapshot.objects.get().figures["count"] == 2
@@ -138,7 +146,7 @@ def test_a_bug_while_finalising_is_not_reported_as_a_bad_month(world, manager, w
     monkeypatch.setattr("reports.services.monthly_snapshot_finalise", broken)
 
     with pytest.raises(ValueError, match="a bug in the service"):
-        web_client(manager).post("/reports/finalise/", {"month": "2024-05"})
+        web_client(manager).post("/reports/finalise/", {"month": "2024-05", "confirm": "1"})
 
 
 def test_managers_edit_targets_on_the_targets_page(world, manager, web_client):

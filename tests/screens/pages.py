@@ -55,6 +55,35 @@ class ScreensWorld(World):
             review_on=timezone.localdate(),
             long_term_goal="目標",
         )
+        self._report_data()
+
+    def _report_data(self):
+        """Something on the managers' report pages: a graded action plan item, a network meeting, a
+        finalised month; and the pages reached through a query string (walked by `query_pages`)."""
+        import datetime
+
+        from network.meetings import network_meeting_record
+        from reports.models import ActionPlanEvaluation, ActionPlanItem
+        from reports.selectors import tokyo_today
+        from reports.services import indicator_master_data_seed, last_month
+
+        indicator_master_data_seed()
+        item = ActionPlanItem.objects.create(code="ap-screens", title="地域の居場所づくり", section="つながる")
+        ActionPlanEvaluation.objects.create(item=item, fiscal_year=2024, grade="〇")
+        today = tokyo_today()
+        meeting = network_meeting_record(
+            held_on=today - datetime.timedelta(days=1), theme="合同研修", agencies=[self.agency]
+        )
+        year, month = last_month(today)
+        self.query_pages = {
+            "manager": [
+                f"/reports/meetings/edit/?meeting={meeting.pk}",
+                f"/reports/finalise/?month={year:04d}-{month:02d}",
+                "/reports/action-plan/edit/?fiscal_year=2024",
+                f"/reports/cases/?area={self.area.code}",
+            ],
+            "coordinator": [f"/reports/cases/?area={self.area.code}"],
+        }
 
     def case_for(self, role: str):
         """The case whose pages the role walks: the one it may see (the manager's through break-glass)."""
@@ -78,6 +107,10 @@ def html_pages(world: ScreensWorld, role: str, client: Client) -> dict[str, str]
         response = client.get(path)
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
             pages[path] = response.content.decode()
+    for path in getattr(world, "query_pages", {}).get(role, []):  # pages reached with a query string
+        response = client.get(path)
+        assert response.status_code == 200, path
+        pages[path] = response.content.decode()
     return pages
 
 

@@ -658,7 +658,22 @@ def print_the_report(w):
 @path(AuditAction.REPORT)
 def finalise_a_month(w):
     indicator_master_data_seed()
-    expect(w.web(w.manager).post("/reports/finalise/", {"month": "2024-05"}))
+    expect(w.web(w.manager).post("/reports/finalise/", {"month": "2024-05", "confirm": "1"}))
+    return w.manager
+
+
+@path(AuditAction.REPORT)
+def grade_the_action_plan(w):
+    from reports.models import ActionPlanItem
+
+    item = ActionPlanItem.objects.create(code="ap-audit", title="居場所づくり")
+    expect(w.web(w.manager).post("/reports/action-plan/edit/", {"fiscal_year": 2024, f"item-{item.pk}": "◎"}))
+    return w.manager
+
+
+@path(AuditAction.REPORT)
+def record_a_network_meeting(w):
+    expect(w.web(w.manager).post("/reports/meetings/new/", {"held_on": "2024-06-01", "theme": "合同研修"}))
     return w.manager
 
 

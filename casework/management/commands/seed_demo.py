@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import audit, meeting_services, services
+from casework.demo import demo_fillers
 from casework.models import (
     Activity,
     ActivityKind,
@@ -821,6 +822,12 @@ class Command(BaseCommand):
                 )
                 builder.run()
                 self._write_summary()
+            manager = User.objects.get(username="manager")
+            for filler in demo_fillers():  # the higher apps' demo data (reports: centres, meetings, plan)
+                filled = filler(seed=options["seed"], manager=manager)
+                self.stdout.write(
+                    "Also added: " + ", ".join(f"{n} {what}" for what, n in filled.items()) + "."
+                )
         self._write_logins(logins)
 
     def _write_summary(self) -> None:
