@@ -28,7 +28,9 @@ TODAY = datetime.date(2024, 11, 1)
 def world(seeded, case, caseworker, other_caseworker, other_area, partner, partner_b):
     south = factories.make_case(by=other_caseworker, area=other_area, name="南 秘匿", kana="ミナミ ヒトク")
     factories.log_activity(case, by=caseworker, when=jst(2024, 5, 1), agencies=[partner], kind="visit")
-    factories.log_activity(case, by=caseworker, when=jst(2024, 6, 3), agencies=[partner, partner_b], kind="phone")
+    factories.log_activity(
+        case, by=caseworker, when=jst(2024, 6, 3), agencies=[partner, partner_b], kind="phone"
+    )
     factories.log_activity(south, by=other_caseworker, when=jst(2024, 5, 2), agencies=[partner], kind="visit")
     return {"north": case, "south": south}
 

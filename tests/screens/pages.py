@@ -68,7 +68,9 @@ class ScreensWorld(World):
         from reports.services import indicator_master_data_seed, last_month
 
         indicator_master_data_seed()
-        item = ActionPlanItem.objects.create(code="ap-screens", title="地域の居場所づくり", section="つながる")
+        item = ActionPlanItem.objects.create(
+            code="ap-screens", title="地域の居場所づくり", section="つながる"
+        )
         ActionPlanEvaluation.objects.create(item=item, fiscal_year=2024, grade="〇")
         today = tokyo_today()
         meeting = network_meeting_record(
