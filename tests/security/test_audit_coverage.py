@@ -490,6 +490,21 @@ def finalise_a_month(w):
     return w.manager
 
 
+@path(AuditAction.LEDGER_IMPORT)
+def import_a_ledger_with_the_command(w):
+    import tempfile
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from tests.casework.imports.ledgers import case_row, workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = workbook(Path(folder) / "ledger.xlsx", cases=[case_row("1")])
+        call_command("import_ledger", str(ledger), "--area", w.north.code, "--user", w.manager.username)
+    return w.manager
+
+
 # --- the tests ---------------------------------------------------------------------------------------------
 
 
