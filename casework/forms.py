@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.fiscal import TOKYO
-from network.models import Agency
+from network.models import Agency, Area
 from network.selectors import active_agencies, areas_of
 
 from .models import (
@@ -612,3 +612,29 @@ class BreakGlassForm(UIForm):
     def clean_number(self) -> str:
         # Full-width digits and hyphens (２０２５－００１２) as typed on a Japanese keyboard.
         return unicodedata.normalize("NFKC", self.cleaned_data["number"]).replace("−", "-").strip()
+
+
+class LedgerUploadForm(UIForm):
+    """The managers' import page: the team's ledger and the area it belongs to."""
+
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.order_by("sort_order", "code"),
+        empty_label=None,
+        help_text=_("The area whose team kept this ledger. Imported cases belong to this area."),
+    )
+    file = forms.FileField(
+        label=_("Ledger file"),
+        help_text=_(
+            "An Excel workbook (.xlsx) or a CSV file (UTF-8 or Shift_JIS). Nothing is stored until you "
+            "confirm the preview."
+        ),
+        error_messages={"required": _("Choose the ledger file (.xlsx or .csv) to check.")},
+    )
+
+
+class LedgerConfirmForm(UIForm):
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows and leave out the rows with errors"),
+        required=False,
+    )

@@ -118,7 +118,7 @@ def is_blank(row: tuple) -> bool:
 def file_kind(name: str, head: bytes) -> str:
     """ "xlsx" or "csv" by the file's first bytes (a workbook is a zip); LedgerFileError otherwise."""
     if not head:
-        raise LedgerFileError("ファイルが空です。台帳のExcelファイル（.xlsx）かCSVファイルを選んでください。")
+        raise LedgerFileError("ファイルが空です。台帳のExcelファイルかCSVファイルを選んでください。")
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     suffix = Path(name).suffix.lower()
@@ -129,7 +129,7 @@ def file_kind(name: str, head: bytes) -> str:
     ):
         raise LedgerFileError(
             "表計算のファイルとして読めません。"
-            "Excelの「名前を付けて保存」で .xlsx 形式かCSV形式にしてください。"
+            "Excelの「名前を付けて保存」でExcelブック形式かCSV形式にしてください。"
         )
     return "csv"
 
@@ -199,7 +199,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
             for number, row in enumerate(csv.reader(_decode_csv(raw)), start=1):
                 yield number, tuple(row)
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise LedgerFileError("CSVファイルとして読めません（文字コードはUTF-8かShift_JIS）。") from exc
+            raise LedgerFileError(
+                "CSVファイルとして読めません。ExcelでCSV形式に保存し直してください。"
+            ) from exc
 
 
 def _open_workbook(path: Path):
@@ -209,7 +211,9 @@ def _open_workbook(path: Path):
         # read_only streams the sheet XML; data_only reads a formula's last computed value.
         return load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LedgerFileError("Excelファイルとして開けません。.xlsx 形式で保存し直してください。") from exc
+        raise LedgerFileError(
+            "Excelファイルとして開けません。Excelブック形式で保存し直してください。"
+        ) from exc
 
 
 def open_ledger(path: Path, *, name: str | None = None) -> LedgerFile:

@@ -45,7 +45,7 @@ _ERA = re.compile(
 _TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2})?$")  # "2022-05-01 00:00:00" as Excel text
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
-DATE_HINT = "2022/5/1、R4.5.1、令和4年5月1日"
+DATE_HINT = "2022/05/01"
 
 
 def date_value(value) -> datetime.date | None:
