@@ -92,19 +92,23 @@ def main(argv=None) -> int:
         built = time.perf_counter()
         build_workbook(path, cases=args.cases, activities=args.activities)
         print(f"workbook: {path.stat().st_size / 1e6:.1f} MB built in {time.perf_counter() - built:.1f} s")
-        area = subprocess.run(  # noqa: S603 - our own manage.py
-            [
-                *manage,
-                "shell",
-                "-c",
-                "from network.models import Area; print(Area.objects.order_by('id')[0].code)",
-            ],
-            cwd=root,
-            env=child_env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip().splitlines()[-1]
+        area = (
+            subprocess.run(  # noqa: S603 - our own manage.py
+                [
+                    *manage,
+                    "shell",
+                    "-c",
+                    "from network.models import Area; print(Area.objects.order_by('id')[0].code)",
+                ],
+                cwd=root,
+                env=child_env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         started = time.perf_counter()
         process = subprocess.Popen(  # noqa: S603 - our own manage.py
             [*manage, "import_ledger", str(path), "--area", area, "--format", "json"],

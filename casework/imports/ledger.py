@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import override
 
 from casework import audit
@@ -157,6 +157,14 @@ def ledger_import(
             )
         except LedgerFileError as error:  # the file changed under us between the passes
             return file_error_result(error, dry_run=dry_run)
+        except IntegrityError:  # another import into the area wrote the same ledger numbers meanwhile
+            return file_error_result(
+                LedgerFileError(
+                    "同じエリアへの別の取込みと重なったため、何も登録しませんでした。もう一度実行してください"
+                    "（取込み済みの行は「取込み済み」になります）。"
+                ),
+                dry_run=dry_run,
+            )
     return result
 
 
@@ -177,7 +185,8 @@ def _write(
         for checked in checker.rows(ledger, table):
             if isinstance(checked, int) or outcomes.get((table.sheet, checked.row)) != NEW:
                 continue
-            if checked.outcome != NEW:
+            if checked.outcome != NEW:  # written by another import since the check
+                counts.unchanged += 1
                 continue
             if isinstance(checked, CaseRow):
                 created_cases[checked.source_number] = writing.case_write(

@@ -280,3 +280,22 @@ def test_preview_shows_the_first_rows_as_they_will_be_stored(tmp_path, area, man
     assert result.preview["cases"][0]["opened_on"] == "2022-05-01"
     assert result.preview["cases"][0]["household_name_kana"] == "カクウ"
     assert result.preview["activities"][0]["kind"] == "visit"
+
+
+def test_a_row_another_import_wrote_meanwhile_is_not_written_twice(tmp_path, area, manager, monkeypatch):
+    from casework.imports import ledger
+
+    path = workbook(tmp_path / "l.xlsx", cases=[case_row("1"), case_row("2")])
+    checked = ledger.ledger_check
+
+    def check_then_someone_else_imports(*args, **kwargs):
+        result = checked(*args, **kwargs)
+        monkeypatch.setattr(ledger, "ledger_check", checked)
+        run(workbook(tmp_path / "other.xlsx", cases=[case_row("2")]), area, manager)
+        return result
+
+    monkeypatch.setattr(ledger, "ledger_check", check_then_someone_else_imports)
+    result = run(path, area, manager)
+    # The write pass looks again: case 2 exists now, so only case 1 is written.
+    assert result.written and result.cases.created == 1 and result.cases.unchanged == 1
+    assert sorted(Case.objects.values_list("source_number", flat=True)) == ["1", "2"]
