@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint fmt messages migrate bench load audit clean browser-tools
+.PHONY: demo test lint fmt messages migrate bench bench-import load audit clean browser-tools
 
 $(STAMP): requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,3 +68,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# Ledger import at adoption scale (issue #14): a 20,000-case / 200,000-activity workbook imported by
+# `import_ledger` in a fresh process; rows per second and peak RSS. Its own database (name contains "bench").
+BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yorisoi_bench_import
+bench-import: $(STAMP) messages
+	$(BIN)/python -m bench.ledger_import --database-url $(BENCH_IMPORT_DATABASE_URL) $(BENCH_IMPORT_ARGS)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from network.fiscal import TOKYO
-from network.models import Agency
+from network.models import Agency, Area
 from network.selectors import active_agencies, agencies_for_picker, areas_of
 
 from . import search, services
@@ -995,3 +995,29 @@ DiscussionFormSet = forms.formset_factory(DiscussionForm, extra=2, max_num=30, v
 
 def discussion_formset(data=None, initial=None) -> forms.BaseFormSet:
     return DiscussionFormSet(data, initial=initial, prefix="cases")
+
+
+class LedgerUploadForm(UIForm):
+    """The managers' import page: the team's ledger and the area it belongs to."""
+
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.order_by("sort_order", "code"),
+        empty_label=None,
+        help_text=_("The area whose team kept this ledger. Imported cases belong to this area."),
+    )
+    file = forms.FileField(
+        label=_("Ledger file"),
+        help_text=_(
+            "An Excel workbook (.xlsx) or a CSV file (UTF-8 or Shift_JIS). Nothing is stored until you "
+            "confirm the preview."
+        ),
+        error_messages={"required": _("Choose the ledger file (.xlsx or .csv) to check.")},
+    )
+
+
+class LedgerConfirmForm(UIForm):
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows and leave out the rows with errors"),
+        required=False,
+    )

@@ -117,6 +117,10 @@ class Case(models.Model):
         _("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True
     )
     main_issue = models.CharField(_("main issue"), max_length=16, choices=IssueTag.choices)
+    # The number the team's own ledger gave the case (台帳番号), kept by an import so re-running it changes
+    # nothing. It is the team's bookkeeping number, not a resident's identifier (no name, birth date or
+    # address in it), so it is stored in plaintext like our own case number.
+    source_number = models.CharField(_("ledger number"), max_length=32, blank=True, editable=False)
 
     # 相談受付 (intake)
     contact_method = models.CharField(
@@ -170,6 +174,13 @@ class Case(models.Model):
             # (without it: a sequential scan of all cases and a top-N sort per page; docs/benchmarks.md).
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
             models.Index(fields=["status"], name="case_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "source_number"],
+                condition=~models.Q(source_number=""),
+                name="case_ledger_number_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -880,6 +891,7 @@ class AuditAction(models.TextChoices):
     REPORT = "report", _("報告")
     REPORT_EXPORT = "report.export", _("報告のエクスポート")
     REPORT_PRINT = "report.print", _("報告の印刷")
+    LEDGER_IMPORT = "ledger.import", _("台帳の取込み")
 
 
 class AuditActionField(models.CharField):
@@ -923,3 +935,40 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+
+
+class LedgerImportStatus(models.TextChoices):
+    CHECKED = "checked", _("確認待ち")
+    QUEUED = "queued", _("取込み待ち")
+    RUNNING = "running", _("取込み中")
+    DONE = "done", _("取込み完了")
+    FAILED = "failed", _("取込み失敗")
+
+
+class LedgerImport(models.Model):
+    """A ledger uploaded on the managers' import page: checked, previewed, then imported on confirmation.
+
+    The uploaded file is kept encrypted (casework/documents.py format) under `storage_name` until the import
+    ends. `preview` holds the first rows as they will be stored (personal data: encrypted); `summary` the
+    counts and errors, which never quote a cell's value.
+    """
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    file_id = models.UUIDField(unique=True, editable=False)
+    storage_name = models.CharField(max_length=255, blank=True, editable=False)
+    file_kind = models.CharField(max_length=8)  # xlsx / csv
+    filename = EncryptedCharField(_("file name"), max_length=255)
+    status = models.CharField(max_length=16, choices=LedgerImportStatus.choices)
+    rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    preview = EncryptedTextField(blank=True)
+    skip_invalid = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"ledger import {self.pk} ({self.status})"

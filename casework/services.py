@@ -161,8 +161,39 @@ def case_open(
         raise PermissionDenied(_("You can only open cases in your own area."))
     if not household_name.strip() or not household_name_kana.strip():
         raise ValidationError({"household_name": _("Enter the household name and its kana.")})
+    return case_insert(
+        created_by=opened_by,
+        area=area,
+        household_name=household_name,
+        household_name_kana=household_name_kana,
+        issues=issues,
+        main_issue=main_issue,
+        opened_on=opened_on or timezone.localdate(),
+        lead_caseworker=lead_caseworker or opened_by,
+        **intake,
+    )
+
+
+def case_insert(
+    *,
+    created_by,
+    area: Area,
+    household_name: str,
+    household_name_kana: str,
+    issues: Sequence[str],
+    main_issue: str,
+    opened_on: datetime.date,
+    lead_caseworker=None,
+    status: str = CaseStatus.INTAKE,
+    source_number: str = "",
+    **fields,
+) -> Case:
+    """The case row with its number, blind indexes, search tokens, issues, first status and audit row.
+
+    No permission check: callers decide who may (case_open: the area's team; the ledger import: managers
+    and operators). Run inside the caller's transaction.
+    """
     tags = _validate_issues(issues, main_issue)
-    opened_on = opened_on or timezone.localdate()
     case = Case(
         number=_next_case_number(opened_on),
         area=area,
@@ -170,23 +201,24 @@ def case_open(
         household_name_kana=household_name_kana.strip(),
         main_issue=main_issue,
         opened_on=opened_on,
-        lead_caseworker=lead_caseworker or opened_by,
-        created_by=opened_by,
-        **intake,
+        lead_caseworker=lead_caseworker,
+        created_by=created_by,
+        status=status,
+        source_number=source_number,
+        **fields,
     )
     _set_blind_indexes(case)
-    case.full_clean(exclude=["number", "created_by", "lead_caseworker"])
+    case.full_clean(exclude=["number", "created_by", "lead_caseworker"], validate_constraints=False)
     case.save()
     search.case_search_tokens_refresh(case_id=case.pk)
     CaseIssue.objects.bulk_create(CaseIssue(case=case, tag=t, is_main=(t == main_issue)) for t in tags)
-    _record_status(case, from_status="", by=opened_by)
-    audit.record(
-        actor=opened_by,
-        action=AuditAction.CASE_CREATE,
-        case=case,
-        obj=case,
-        changes={"area": [None, area.code], "issues": [None, tags]},
-    )
+    _record_status(case, from_status="", by=created_by)
+    changes = {"area": [None, area.code], "issues": [None, tags]}
+    if status != CaseStatus.INTAKE:
+        changes["status"] = [None, status]
+    if source_number:
+        changes["source_number"] = [None, source_number]
+    audit.record(actor=created_by, action=AuditAction.CASE_CREATE, case=case, obj=case, changes=changes)
     return case
 
 
@@ -425,6 +457,11 @@ def _save_member(member: HouseholdMember) -> HouseholdMember:
 def member_add(*, case: Case, added_by, is_focus: bool | None = None, **fields) -> HouseholdMember:
     """A new household member; `is_focus=True` records them as 本人, the person at the centre."""
     _require_team(case, added_by)
+    return member_insert(case=case, added_by=added_by, is_focus=is_focus, **fields)
+
+
+def member_insert(*, case: Case, added_by, is_focus: bool | None = None, **fields) -> HouseholdMember:
+    """The member row and its audit row; no permission check (member_add; the ledger import)."""
     _check_member_fields(fields)
     fields = _apply_focus(fields, is_focus=is_focus)
     member = _save_member(HouseholdMember(case=case, **fields))
@@ -651,6 +688,33 @@ def activity_log(
     _require_can_log(case, logged_by)
     _refuse_after_closure(case, occurred_at)
     _validate_activity(occurred_at=occurred_at, kind=kind, minutes=minutes, note=note)
+    return activity_insert(
+        case=case,
+        logged_by=logged_by,
+        occurred_at=occurred_at,
+        kind=kind,
+        minutes=minutes,
+        partner_agencies=partner_agencies,
+        note=note,
+        staff=staff,
+    )
+
+
+def activity_insert(
+    *,
+    case: Case,
+    logged_by,
+    occurred_at: datetime.datetime,
+    kind: str,
+    minutes: int = 0,
+    partner_agencies: Iterable[Agency] = (),
+    note: str = "",
+    staff=None,
+) -> Activity:
+    """The activity row, its partners and its audit row, in the area holding the case now.
+
+    No permission or value check: callers do both (activity_log; the ledger import checks every row first).
+    """
     agencies = list(partner_agencies)
     activity = Activity.objects.create(
         case=case,

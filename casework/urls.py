@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "casework"
 urlpatterns = [
     path("", views.case_list, name="case_list"),
     path("new/", views.case_create, name="case_create"),
     path("break-glass/", views.break_glass, name="break_glass"),
+    path("imports/", import_views.ledger_import, name="ledger_import"),
+    path("imports/<int:import_id>/", import_views.ledger_import_detail, name="ledger_import_detail"),
+    path(
+        "imports/<int:import_id>/confirm/", import_views.ledger_import_confirm, name="ledger_import_confirm"
+    ),
+    path("imports/<int:import_id>/status/", import_views.ledger_import_status, name="ledger_import_status"),
     path("<int:case_id>/", views.case_detail, name="case_detail"),
     path("<int:case_id>/edit/", views.case_edit, name="case_edit"),
     path("<int:case_id>/print/", views.case_print, name="case_print"),

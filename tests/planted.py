@@ -22,6 +22,7 @@ from django.db import connection, models
 
 from casework import encryption, meeting_services, rotation
 from casework import services as casework_services
+from casework.imports.uploads import ledger_upload
 from casework.models import (
     Activity,
     ActivityRevision,
@@ -34,6 +35,7 @@ from casework.models import (
     DiscussedCase,
     EcomapResource,
     HouseholdMember,
+    LedgerImport,
     PlanRole,
     SupportPlan,
 )
@@ -244,6 +246,21 @@ def plant_every_encrypted_field() -> Planted:
     casework_services.activity_void(
         activity=mistaken, voided_by=caseworker, reason=p.also(AuditEvent, "reason", void_reason)
     )
+    # A ledger uploaded on the import page: its file name, and the preview of its rows (names in it).
+    token = uuid.uuid4().hex[:16]
+    ledger_name = p.also(LedgerImport, "filename", f"架空-{token}.csv")
+    p.tokens[ledger_name] = token
+    ledger_person = f"架空-{uuid.uuid4().hex[:16]}"
+    ledger = ledger_upload(
+        upload=SimpleUploadedFile(
+            ledger_name, f"No.,受付日,氏名,フリガナ,主訴\n1,R4.5.1,{ledger_person},カクウ,dv\n".encode()
+        ),
+        area=north,
+        uploaded_by=manager,
+    )
+    p.tokens[ledger.preview] = ledger_person.removeprefix("架空-")
+    p.also(LedgerImport, "preview", ledger.preview)
+
     closed = casework_services.case_close(
         case=case, closed_by=coordinator, reason="other", note=p.text(CaseStatusChange, "note")
     )

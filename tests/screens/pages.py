@@ -56,6 +56,7 @@ class ScreensWorld(World):
             long_term_goal="目標",
         )
         self._report_data()
+        self.cases["own"].objects["import_id"] = self._managers_ledger_import().pk
 
     def _report_data(self):
         """Something on the managers' report pages: a graded action plan item, a network meeting, a
@@ -86,6 +87,21 @@ class ScreensWorld(World):
             ],
             "coordinator": [f"/reports/cases/?area={self.area.code}"],
         }
+
+
+    def _managers_ledger_import(self):
+        """A ledger the manager uploaded, with a preview and an error, so the import pages show it all."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from casework.imports.uploads import ledger_upload
+
+        ledger = (
+            "No.,受付日,氏名,フリガナ,主訴\n1,R4.5.1,架空 一郎,カクウ イチロウ,生活困窮\n"
+            "2,来週,架空 二郎,カクウ,dv\n"
+        )
+        return ledger_upload(
+            upload=SimpleUploadedFile("ledger.csv", ledger.encode()), area=self.area, uploaded_by=self.manager
+        )
 
     def case_for(self, role: str):
         """The case whose pages the role walks: the one it may see (the manager's through break-glass)."""

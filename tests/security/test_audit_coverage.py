@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework import services
-from casework.models import AuditAction, AuditEvent, Case, CaseStatus
+from casework.models import AuditAction, AuditEvent, Case, CaseStatus, LedgerImport
 from network.models import Role
 from network.roles import role_permissions_sync
 from network.services import staff_groups_sync
@@ -674,6 +674,32 @@ def grade_the_action_plan(w):
 @path(AuditAction.REPORT)
 def record_a_network_meeting(w):
     expect(w.web(w.manager).post("/reports/meetings/new/", {"held_on": "2024-06-01", "theme": "合同研修"}))
+    return w.manager
+
+
+@path(AuditAction.LEDGER_IMPORT)
+def import_a_ledger_with_the_command(w):
+    import tempfile
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from tests.casework.imports.ledgers import case_row, workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = workbook(Path(folder) / "ledger.xlsx", cases=[case_row("1")])
+        call_command("import_ledger", str(ledger), "--area", w.north.code, "--user", w.manager.username)
+    return w.manager
+
+
+@path(AuditAction.LEDGER_IMPORT)
+def import_a_ledger_on_the_managers_page(w):
+    ledger = "No.,受付日,氏名,フリガナ,主訴\n2,R4.5.1,架空 三郎,カクウ サブロウ,dv\n".encode()
+    web = w.web(w.manager)
+    upload = {"area": w.north.pk, "file": SimpleUploadedFile("ledger.csv", ledger)}
+    expect(web.post(reverse("casework:ledger_import"), upload))
+    record = LedgerImport.objects.filter(uploaded_by=w.manager).latest("id")
+    expect(web.post(reverse("casework:ledger_import_confirm", args=[record.pk])))
     return w.manager
 
 
