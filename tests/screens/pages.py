@@ -88,7 +88,6 @@ class ScreensWorld(World):
             "coordinator": [f"/reports/cases/?area={self.area.code}"],
         }
 
-
     def _managers_ledger_import(self):
         """A ledger the manager uploaded, with a preview and an error, so the import pages show it all."""
         from django.core.files.uploadedfile import SimpleUploadedFile

@@ -169,7 +169,6 @@ class World:
             confidentiality_acknowledged=True,
         )
 
-
     def _ledger_import(self, area, label):
         """A ledger another manager uploaded: nobody in the matrix (the manager included) may see it."""
         from casework.imports.uploads import ledger_upload
