@@ -406,6 +406,7 @@ def test_every_case_route_answers_the_summary_agency_without_a_hidden_value(worl
         "resource_id": world.resource.pk,
         "assessment_id": world.assessment.pk,
         "meeting_id": world.meeting.pk,
+        "import_id": 1,  # a manager's upload: not the agency's to see
     }
     web_client, api_client = web(world.summary_user), api(world.summary_user)
     walked = 0
