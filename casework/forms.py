@@ -657,7 +657,8 @@ def plan_revision_forms(plan) -> tuple[PlanForm, BasePlanRoleFormSet]:
 
 def plan_forms_with_another_row(data) -> tuple[PlanForm, BasePlanRoleFormSet]:
     """ "Add a row" (works without JavaScript): the typed plan back as unbound forms — so nothing is
-    reported as an error yet — with the rows marked for removal left out and one blank row more."""
+    reported as an error yet — with the rows marked for removal left out and one blank row more (blank rows
+    already there stay: pressing "add a row" always shows one more)."""
     plan = PlanForm()
     initial = {name: data.get(plan.add_prefix(name), "") for name in plan.fields}
     rows = []
@@ -668,9 +669,9 @@ def plan_forms_with_another_row(data) -> tuple[PlanForm, BasePlanRoleFormSet]:
     for index in range(total):
         if data.get(f"roles-{index}-DELETE"):
             continue
-        row = {name: data.get(f"roles-{index}-{name}", "") for name in ("agency", "support", "frequency")}
-        if any(value.strip() for value in row.values()):
-            rows.append(row)
+        rows.append(
+            {name: data.get(f"roles-{index}-{name}", "") for name in ("agency", "support", "frequency")}
+        )
     return PlanForm(initial=initial), plan_role_formset(initial=rows[: MAX_PLAN_ROLES - 1])
 
 

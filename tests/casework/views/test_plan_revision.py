@@ -136,4 +136,11 @@ def test_removing_a_row_with_add_a_row_drops_it_from_the_form(cw_client, case, p
     page = cw_client.post(
         plan_url(case), posted(body, **{"roles-0-DELETE": "on", "add_role": "1"})
     ).content.decode()
-    assert rows(page) == [rows(body)[1], ""]  # the removed row is gone, one blank row to fill
+    # the removed row is gone; the blank row stays and one more is added
+    assert rows(page) == [rows(body)[1], "", ""]
+
+
+def test_add_a_row_always_adds_one_even_with_a_blank_row_left(cw_client, case, plan_in_force):
+    body = cw_client.get(case_url(case)).content.decode()
+    page = cw_client.post(plan_url(case), posted(body, add_role="1")).content.decode()
+    assert len(rows(page)) == len(rows(body)) + 1
