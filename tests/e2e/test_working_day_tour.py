@@ -15,7 +15,7 @@ from network.roles import role_permissions_sync
 from network.services import staff_groups_sync
 from referrals import services as referral_services
 from tests import factories
-from tests.browser import AXE_MARKS, signed_in_page
+from tests.browser import ARTIFACTS, AXE_MARKS, signed_in_page
 from tests.e2e.test_every_screen import axe_violations
 
 pytestmark = AXE_MARKS
@@ -89,6 +89,9 @@ def test_a_caseworkers_day(live_server, chromium, day, phone):
     expect(reviews).to_contain_text(case.number)
     expect(page.locator(".site-header")).to_contain_text("田中")
     _clean(page, violations)
+    viewport = "phone" if phone else "desktop"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"tour-today-{viewport}.png"), full_page=True)
 
     # Search: part of the name in hiragana (stored in katakana), then part of it in kanji
     for query in ("はなこ", "山田"):
@@ -152,6 +155,7 @@ def test_a_caseworkers_day(live_server, chromium, day, phone):
     voided = Activity.objects.get(pk=day["earlier"].pk)
     assert voided.voided and voided.void_reason == "別世帯の記録だったため"
     _clean(page, violations)
+    page.screenshot(path=str(ARTIFACTS / f"tour-case-after-the-day-{viewport}.png"), full_page=True)
 
     assert violations == {}
     assert page.problems == []
