@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from network.selectors import has_role
@@ -21,7 +21,7 @@ ACTION_FAMILIES = {
 
 @dataclass(frozen=True)
 class AuditFilters:
-    user: str = ""  # actor username (exact)
+    user: str = ""  # part of the actor's name, kana or username (case-insensitive)
     case: str = ""  # case number (exact)
     action: str = ""  # AuditAction value or an ACTION_FAMILIES key
     date_from: datetime.date | None = None  # local (Asia/Tokyo) dates, both inclusive
@@ -43,13 +43,28 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(midnight, timezone.get_default_timezone())
 
 
+def _actor_matches(text: str) -> Q:
+    """Rows whose actor's family/given name, kana or username contains `text`, or (no account: a failed
+    login) whose recorded username does."""
+    condition = Q(actor_username__icontains=text)
+    for column in ("username", "last_name", "first_name", "family_name_kana", "given_name_kana"):
+        condition |= Q(**{f"actor__{column}__icontains": text})
+    full = text.replace("\u3000", " ")
+    if " " in full.strip():  # 「田中 優子」: family then given name
+        family, _sep, given = full.strip().partition(" ")
+        given = given.strip()
+        condition |= Q(actor__last_name__icontains=family, actor__first_name__icontains=given)
+        condition |= Q(actor__family_name_kana__icontains=family, actor__given_name_kana__icontains=given)
+    return condition
+
+
 def audit_events(*, fetched_by, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """The audit log, newest first, filtered in the database; empty unless `fetched_by` is an auditor."""
     if not has_role(fetched_by, "auditor"):
         return AuditEvent.objects.none()
     events = AuditEvent.objects.select_related("case", "actor").order_by("-at", "-id")
     if filters.user:
-        events = events.filter(actor_username=filters.user)
+        events = events.filter(_actor_matches(filters.user))
     if filters.case:
         events = events.filter(case__number=filters.case)
     if filters.action in ACTION_FAMILIES:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Paginator
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from network.selectors import has_role
 
+from .audit_labels import change_lines, object_label
 from .audit_selectors import AuditFilters, audit_events
 from .audit_services import audit_export_record
 from .forms import DateInput, UIForm
@@ -94,6 +96,20 @@ def _changes_text(event: AuditEvent) -> str:
     return json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else ""
 
 
+def _actor_name(event: AuditEvent) -> str:
+    """The staff member's display name; the recorded username when no account is linked (a failed login)."""
+    return event.actor.display_name if event.actor_id else event.actor_username
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit row as the page shows it."""
+
+    actor_name: str
+    object_label: str
+    change_lines: list[str]
+
+
 @auditor_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -102,7 +118,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     filters = form.to_filters()
     paginator = Paginator(audit_events(fetched_by=request.user, filters=filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = [(event, _changes_text(event)) for event in page.object_list]
+    rows = [
+        (event, AuditRow(_actor_name(event), object_label(event), change_lines(event)))
+        for event in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -141,6 +160,8 @@ def _csv_rows(events) -> Iterator[bytes]:
             _("Channel"),
             _("IP address"),
             _("Reason"),
+            _("Staff name"),
+            _("Object"),
             _("Changes"),
         ]
     ).encode("utf-8")
@@ -159,6 +180,8 @@ def _csv_rows(events) -> Iterator[bytes]:
                     event.channel,
                     event.ip_address or "",
                     event.reason,
+                    _actor_name(event),
+                    object_label(event),
                     _changes_text(event),
                 )
             ]
