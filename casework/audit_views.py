@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from network.selectors import has_role
 
-from .audit_labels import change_lines, object_label
+from .audit_labels import Change, changes, object_label
 from .audit_selectors import AuditFilters, audit_events
 from .audit_services import audit_export_record
 from .forms import DateInput, UIForm
@@ -107,7 +107,11 @@ class AuditRow:
 
     actor_name: str
     object_label: str
-    change_lines: list[str]
+    changes: list[Change]
+
+    @property
+    def change_lines(self) -> list[str]:
+        return [str(change) for change in self.changes]
 
 
 @auditor_required
@@ -119,7 +123,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(audit_events(fetched_by=request.user, filters=filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
-        (event, AuditRow(_actor_name(event), object_label(event), change_lines(event)))
+        (event, AuditRow(_actor_name(event), object_label(event), changes(event)))
         for event in page.object_list
     ]
     query = request.GET.copy()
