@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent
@@ -26,7 +25,7 @@ EMPTY = "—"
 
 
 def object_label(event: AuditEvent) -> str:
-    """「ケース 2026-0036」 for a case, 「支援経過 #2557」 for anything else; "" when the row names no object."""
+    """「ケース 2026-0036」 for a case, 「支援経過 #2557」 otherwise; "" when the row names no object."""
     if not event.object_type:
         return ""
     if event.object_type == "casework.case" and event.case_id:

@@ -1,8 +1,8 @@
 """An auditor finds who took the indicator report out of the system (issue #14, Auditors), in Chromium on a
 phone and on a desktop: a manager exports the report as CSV and prints it; the auditor filters the audit log
-by 「エクスポート・ダウンロード（すべて）」 and by part of the manager's name and finds the export row under the
-manager's display name. The page stacks its rows as labelled cards on a phone without scrolling sideways,
-and is axe-clean."""
+by 「エクスポート・ダウンロード（すべて）」 and by part of the manager's name and finds the export
+row under the manager's display name. The page stacks its rows as labelled cards on a phone without
+scrolling sideways, and is axe-clean."""
 
 import pytest
 
@@ -38,7 +38,9 @@ def test_the_auditor_finds_the_managers_export(live_server, chromium, office, ph
     from playwright.sync_api import expect
 
     manager, auditor = office["manager"], office["auditor"]
-    exported = factories.verified_client(manager).get("/reports/export/", {"fiscal_year": 2024, "format": "csv"})
+    exported = factories.verified_client(manager).get(
+        "/reports/export/", {"fiscal_year": 2024, "format": "csv"}
+    )
     assert exported.status_code == 200
     printing = signed_in_page(chromium, live_server.url, manager, phone=phone, bypass_csp=True)
     printing.goto(f"{live_server.url}/reports/print/?fiscal_year=2024")

@@ -270,7 +270,7 @@ def test_rows_show_local_time_object_label_change_lines_and_staff_names(auditor_
     caseworker.last_name, caseworker.first_name = "北村", "花子"
     caseworker.save()
     response = auditor_client.get("/audit/", {"action": "case.update"}, HTTP_ACCEPT_LANGUAGE="ja")
-    [(event, row)] = response.context["rows"]
+    [(_event, row)] = response.context["rows"]
     assert row.actor_name == "北村 花子"
     assert row.object_label == f"ケース {events.number}"
     # field by its name, a choice by its label, a personal value masked: never the phone number itself
@@ -285,7 +285,9 @@ def test_rows_show_local_time_object_label_change_lines_and_staff_names(auditor_
 
 
 def test_a_row_without_an_account_names_the_typed_username(auditor_client, db):
-    AuditEvent.objects.create(at=datetime.datetime(2026, 4, 1, tzinfo=UTC), actor_username="ghost", action="auth.login_failed")
+    AuditEvent.objects.create(
+        at=datetime.datetime(2026, 4, 1, tzinfo=UTC), actor_username="ghost", action="auth.login_failed"
+    )
     response = auditor_client.get("/audit/", {"action": "auth.login_failed"})
     [(_event, row)] = response.context["rows"]
     assert row.actor_name == "ghost" and row.object_label == ""
@@ -294,9 +296,9 @@ def test_a_row_without_an_account_names_the_typed_username(auditor_client, db):
 def test_every_cell_is_labelled_for_the_stacked_phone_layout(auditor_client, events):
     body = auditor_client.get("/audit/").content.decode()
     cells = body.count("<td")
-    assert cells and cells == body.count("<td class=\"when\" data-label=") + body.count("<td data-label=") + sum(
-        body.count(f'<td class="{name}" data-label=') for name in ("who", "object", "reason", "changes")
-    )
+    assert cells and cells == body.count('<td class="when" data-label=') + body.count(
+        "<td data-label="
+    ) + sum(body.count(f'<td class="{name}" data-label=') for name in ("who", "object", "reason", "changes"))
     assert 'class="table-scroll"' not in body  # the page itself never scrolls sideways
 
 
@@ -312,7 +314,9 @@ def test_user_filter_matches_part_of_a_name_kana_or_username(auditor_client, eve
 
 
 def test_user_filter_still_finds_failed_logins_by_typed_username(auditor_client, db):
-    AuditEvent.objects.create(at=datetime.datetime(2026, 4, 1, tzinfo=UTC), actor_username="Intruder", action="auth.login_failed")
+    AuditEvent.objects.create(
+        at=datetime.datetime(2026, 4, 1, tzinfo=UTC), actor_username="Intruder", action="auth.login_failed"
+    )
     response = auditor_client.get("/audit/", {"user": "intru"})
     assert [event.actor_username for event, _row in response.context["rows"]] == ["Intruder"]
 
@@ -333,7 +337,9 @@ def test_every_object_type_the_code_writes_has_a_label(db, settings):
             with transaction.atomic():  # every path starts from the same world, as in the coverage test
                 before = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
                 perform(world)
-                written = AuditEvent.objects.filter(id__gt=before).exclude(object_type="").select_related("case")
+                written = (
+                    AuditEvent.objects.filter(id__gt=before).exclude(object_type="").select_related("case")
+                )
                 with translation.override("ja"):
                     for event in written:
                         number = event.case.number if event.case_id else ""
