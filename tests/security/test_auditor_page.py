@@ -353,3 +353,16 @@ def test_every_object_type_the_code_writes_has_a_label(db, settings):
             assert label == f"ケース {number}"
         else:
             assert label.endswith(f" #{object_id}")
+
+
+def test_phone_stylesheet_stacks_audit_rows_as_labelled_cards():
+    """Below the wide-screen breakpoint each row is a block (a card) whose cells name themselves; the real
+    390px layout is checked in Chromium by tests/e2e/test_auditor_finds_exports.py."""
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "static" / "css" / "yorisoi.css").read_text()
+    phone = css[css.index("/* --- the auditor's audit log") :]
+    phone = phone[: phone.index("@media")]
+    assert ".audit-events tr {\n  display: block;" in phone
+    assert '.audit-events td[data-label]::before { content: attr(data-label) "："' in phone
+    assert ".audit-events thead { position: absolute; left: -9999px; }" in phone
