@@ -104,7 +104,8 @@ def _detail_context(record: LedgerImport, form: LedgerConfirmForm | None = None)
         "form": form or LedgerConfirmForm(),
         "can_confirm": uploads.can_confirm(record, skip_invalid=True),
         "background": record.rows > uploads.BACKGROUND_ROWS,
-        "in_progress": record.status in (LedgerImportStatus.QUEUED, LedgerImportStatus.RUNNING),
+        "in_progress": record.status
+        in (LedgerImportStatus.CHECKING, LedgerImportStatus.QUEUED, LedgerImportStatus.RUNNING),
     }
 
 

@@ -938,6 +938,7 @@ class AuditEvent(models.Model):
 
 
 class LedgerImportStatus(models.TextChoices):
+    CHECKING = "checking", _("ファイルを確認中")
     CHECKED = "checked", _("確認待ち")
     QUEUED = "queued", _("取込み待ち")
     RUNNING = "running", _("取込み中")

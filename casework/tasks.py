@@ -13,3 +13,17 @@ def run_ledger_import(import_id: int) -> str | None:
 
     record = ledger_import_run(import_id=import_id, channel="task")
     return record.status if record else None
+
+
+@shared_task(acks_late=True)
+def check_ledger_import(import_id: int) -> str | None:
+    """The check (dry run) of a large uploaded ledger, so that the upload request answers at once and the
+    page polls until the preview is ready."""
+    from casework.imports.uploads import ledger_import_check
+    from casework.models import LedgerImport
+
+    record = LedgerImport.objects.select_related("area", "uploaded_by").filter(pk=import_id).first()
+    if record is None:
+        return None
+    checked = ledger_import_check(record=record)
+    return checked.status if checked else None

@@ -26,6 +26,9 @@ from .ledger import LedgerResult, ledger_import
 from .reading import LedgerFileError, file_kind
 
 BACKGROUND_ROWS = 2000  # a file with more data rows imports through Celery, the page polling its progress
+# A file larger than this is also *checked* in the background (rows are unknown until read; ~2,000 CSV rows
+# or a larger workbook): a 20,000-row ledger must not hold a web request for minutes.
+CHECK_IN_BACKGROUND_BYTES = 256 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 PROGRESS_TTL = 6 * 3600
 
@@ -68,8 +71,36 @@ def ledger_upload(*, upload, area: Area, uploaded_by) -> LedgerImport:
 
         _save_result(record, file_error_result(file_error, dry_run=True), status=LedgerImportStatus.CHECKED)
         return record
-    with _plaintext(record) as path:
-        result = ledger_import(path=path, area=area, imported_by=uploaded_by, dry_run=True, name=upload.name)
+    if (upload.size or 0) > CHECK_IN_BACKGROUND_BYTES:
+        record.status = LedgerImportStatus.CHECKING
+        record.save(update_fields=["status"])
+        from casework.tasks import check_ledger_import
+
+        transaction.on_commit(lambda: check_ledger_import.delay(record.pk))
+        return record
+    record.status = LedgerImportStatus.CHECKING
+    return ledger_import_check(record=record)
+
+
+def ledger_import_check(*, record: LedgerImport) -> LedgerImport | None:
+    """The dry run behind the preview (inline for a small file, the worker's task for a large one).
+    Idempotent: a record no longer being checked is left alone."""
+    if record.status != LedgerImportStatus.CHECKING:
+        return None
+    try:
+        with _plaintext(record) as path:
+            result = ledger_import(
+                path=path,
+                area=record.area,
+                imported_by=record.uploaded_by,
+                dry_run=True,
+                name=f"ledger.{record.file_kind}",
+            )
+    except Exception:
+        LedgerImport.objects.filter(pk=record.pk).update(
+            status=LedgerImportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
     _save_result(record, result, status=LedgerImportStatus.CHECKED)
     return record
 

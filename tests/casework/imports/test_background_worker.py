@@ -66,6 +66,7 @@ def test_a_real_worker_imports_a_large_ledger_and_reports_progress(
     transactional_db, worker, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(uploads, "BACKGROUND_ROWS", 5)
+    monkeypatch.setattr(uploads, "CHECK_IN_BACKGROUND_BYTES", 10)  # the check runs on the worker too
     area = factories.make_area("north")
     manager = factories.make_staff("mgr_worker", role=Role.MANAGER)
     rows = "".join(f"{n},R4.5.1,架空 {n},カクウ,dv\n" for n in range(1, 11))
@@ -74,6 +75,14 @@ def test_a_real_worker_imports_a_large_ledger_and_reports_progress(
         area=area,
         uploaded_by=manager,
     )
+    assert record.status == LedgerImportStatus.CHECKING
+    deadline = time.monotonic() + 60
+    while record.status == LedgerImportStatus.CHECKING and time.monotonic() < deadline:
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+        time.sleep(0.3)
+        record.refresh_from_db()
+    assert record.status == LedgerImportStatus.CHECKED, (tmp_path / "worker.log").read_text()[-3000:]
+    assert record.summary["cases"]["valid"] == 10
     record = uploads.ledger_import_confirm(record=record, confirmed_by=manager, skip_invalid=False)
     assert record.status == LedgerImportStatus.QUEUED  # committed; on_commit sent the task to Redis
 

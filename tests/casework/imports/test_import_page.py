@@ -170,3 +170,34 @@ def test_the_preview_is_stored_encrypted(area, manager, document_root):
     with connection.cursor() as cursor:
         cursor.execute("SELECT preview FROM casework_ledgerimport")
         assert "架空秘密" not in cursor.fetchone()[0]
+
+
+def test_a_large_file_is_checked_in_the_background_and_the_page_polls_for_the_preview(
+    web, area, tmp_path, document_root, monkeypatch, django_capture_on_commit_callbacks, eager_celery
+):
+    """The upload request answers at once for a large file; the worker's check fills the preview."""
+    monkeypatch.setattr(uploads, "CHECK_IN_BACKGROUND_BYTES", 10)
+    path = workbook(tmp_path / "l.xlsx", cases=[case_row("1"), case_row("2", "来週")])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = upload(web, area, path)
+    record = LedgerImport.objects.get()
+    assert record.status == LedgerImportStatus.CHECKING and not record.summary
+    waiting = web.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in waiting and "ファイルを確認しています" in waiting
+    assert "確認して取り込む" not in waiting
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit: the check runs (eagerly here)
+    record.refresh_from_db()
+    assert record.status == LedgerImportStatus.CHECKED
+    assert record.summary["cases"] == {**record.summary["cases"], "rows": 2, "valid": 1, "invalid": 1}
+    polled = web.get(response["Location"], headers={"HX-Request": "true", "HX-Target": "import-progress"})
+    assert polled["HX-Refresh"] == "true"  # the page reloads into the preview
+    page = web.get(response["Location"]).content.decode()
+    assert "受付日" in page  # the bad row's column, as written in the file
+    assert "確認して取り込む" in page and Case.objects.count() == 0
+
+
+def test_a_small_file_is_still_checked_at_once(web, area, tmp_path, document_root):
+    path = workbook(tmp_path / "l.xlsx", cases=[case_row("1")])
+    upload(web, area, path)
+    assert LedgerImport.objects.get().status == LedgerImportStatus.CHECKED
