@@ -175,6 +175,8 @@ def _write(
     """Pass 2, in one transaction (see the module's docstring for why)."""
     to_write = sum(1 for o in outcomes.values() if o == NEW)
     agencies = {a.id: a for a in Agency.objects.all()}
+    # source number → a bare Case (id and area only): the activities need no more, and 20,000 full cases
+    # with their decrypted fields would make memory grow with the ledger.
     created_cases: dict[str, Case] = {}
     checker = Checker(area=area)  # parses the rows again exactly as pass 1 did
     done = 0
@@ -189,14 +191,15 @@ def _write(
                 counts.unchanged += 1
                 continue
             if isinstance(checked, CaseRow):
-                created_cases[checked.source_number] = writing.case_write(
-                    checked, area=area, imported_by=imported_by
-                )
+                case = writing.case_write(checked, area=area, imported_by=imported_by)
+                created_cases[checked.source_number] = Case(pk=case.pk, area_id=case.area_id)
             else:
                 case = created_cases.get(checked.source_number)
                 if case is None:
-                    case = Case.objects.get(area=area, source_number=checked.source_number)
-                    created_cases[checked.source_number] = case
+                    case = Case.objects.only("id", "area_id").get(
+                        area=area, source_number=checked.source_number
+                    )
+                    created_cases[checked.source_number] = Case(pk=case.pk, area_id=case.area_id)
                 writing.activity_write(checked, case=case, agencies=agencies, imported_by=imported_by)
             counts.created += 1
             done += 1
