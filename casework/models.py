@@ -120,7 +120,9 @@ class Case(models.Model):
     # The number the team's own ledger gave the case (台帳番号), kept by an import so re-running it changes
     # nothing. It is the team's bookkeeping number, not a resident's identifier (no name, birth date or
     # address in it), so it is stored in plaintext like our own case number.
-    source_number = models.CharField(_("ledger number"), max_length=32, blank=True, editable=False)
+    source_number = models.CharField(
+        _("ledger number"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     # 相談受付 (intake)
     contact_method = models.CharField(
@@ -277,11 +279,12 @@ class HouseholdMember(models.Model):
     issues = models.JSONField(_("issues"), default=list, blank=True)
     # what the genogram needs (casework/genogram.py)
     age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)  # when the birth date is unknown
-    deceased = models.BooleanField(_("deceased"), default=False)
+    # Database defaults too: rows written outside the ORM (the bench's COPY, a restore) stay valid.
+    deceased = models.BooleanField(_("deceased"), default=False, db_default=False)
     deceased_year = models.PositiveSmallIntegerField(_("year of death"), null=True, blank=True)
-    lives_together = models.BooleanField(_("lives together"), default=True)
+    lives_together = models.BooleanField(_("lives together"), default=True, db_default=True)
     partnership = models.CharField(
-        _("partnership"), max_length=16, choices=Partnership.choices, blank=True
+        _("partnership"), max_length=16, choices=Partnership.choices, blank=True, default="", db_default=""
     )  # for 配偶者: married / separated / divorced
     # Where the relationship alone is ambiguous (whose child is a grandchild?), the member's parents.
     father = models.ForeignKey(

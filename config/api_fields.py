@@ -121,6 +121,8 @@ class CodeField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if "\x00" in data:  # no code holds it, and PostgreSQL refuses it in a query (a 500, not a 400)
+            self.fail("unknown", code=data.replace("\x00", ""))
         obj = self.queryset(self.context).filter(**{self.code_field: data}).first()
         if obj is None:
             self.fail("unknown", code=data)

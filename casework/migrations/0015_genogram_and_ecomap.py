@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="householdmember",
             name="deceased",
-            field=models.BooleanField(default=False, verbose_name="deceased"),
+            field=models.BooleanField(db_default=False, default=False, verbose_name="deceased"),
         ),
         migrations.AddField(
             model_name="householdmember",
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="householdmember",
             name="lives_together",
-            field=models.BooleanField(default=True, verbose_name="lives together"),
+            field=models.BooleanField(db_default=True, default=True, verbose_name="lives together"),
         ),
         migrations.AddField(
             model_name="householdmember",
@@ -63,6 +63,8 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 choices=[("married", "婚姻中"), ("separated", "別居"), ("divorced", "離婚")],
+                db_default="",
+                default="",
                 max_length=16,
                 verbose_name="partnership",
             ),

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='case',
             name='source_number',
-            field=models.CharField(blank=True, editable=False, max_length=32, verbose_name='ledger number'),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=32, verbose_name='ledger number'),
         ),
         migrations.AddConstraint(
             model_name='case',

@@ -156,3 +156,19 @@ def test_a_locked_out_web_login_renders_the_lockout_page(client, caseworker):
     assert response.status_code == 429
     assert "registration/locked_out.html" in [t.name for t in response.templates]
     assert "_auth_user_id" not in client.session
+
+
+def test_a_code_with_a_nul_character_is_a_400_not_a_database_error(api, case):
+    """Found by the fuzzer on PostgreSQL, which refuses NUL in a query: a bad code is a field error."""
+    answer = api.post(
+        "/api/v1/cases/",
+        {
+            "area": "no\x00rth",
+            "household_name": "架空",
+            "household_name_kana": "カクウ",
+            "main_issue": "8050",
+        },
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert "area" in answer.json()
