@@ -598,7 +598,16 @@ def _cases(params: Params, areas, agencies, groups, world: World, rng: random.Ra
             chosen = rng.sample(local, min(len(local), rng.choice((1, 1, 2, 3))))
             withdrawn = share_day + datetime.timedelta(days=90) if rng.random() < 0.05 else None
             consent_lines.append(
-                _line(consent_id, share_day, "支援に必要な範囲", withdrawn, share_at, case_id, creator)
+                # a third of the consents share the summary only (consent scope codes, issue #13)
+                _line(
+                    consent_id,
+                    share_day,
+                    "summary" if consent_id % 3 == 0 else "full",
+                    withdrawn,
+                    share_at,
+                    case_id,
+                    creator,
+                )
             )
             for agency_id in chosen:
                 consent_agency_lines.append(_line(next_id("consent_agency"), consent_id, agency_id))
