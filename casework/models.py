@@ -46,21 +46,32 @@ class IssueTag(models.TextChoices):
 
 
 class ClosureReason(models.TextChoices):
-    GOAL_ACHIEVED = "goal_achieved", _("目標達成")
+    """終結理由 as the national forms count them (issue #12). Codes are kept where a category only got its
+    national name (goal_achieved = 課題解決, declined = 本人の意向による終了); 生活保護開始 is a handover to
+    the welfare office and was migrated to handed_over (casework 0020)."""
+
+    GOAL_ACHIEVED = "goal_achieved", _("課題解決")
     HANDED_OVER = "handed_over", _("他機関へ引継ぎ")
-    PUBLIC_ASSISTANCE = "public_assistance", _("生活保護開始")
     MOVED = "moved", _("転居")
     DECEASED = "deceased", _("死亡")
-    DECLINED = "declined", _("本人辞退")
+    DECLINED = "declined", _("本人の意向による終了")
+    UNREACHABLE = "unreachable", _("連絡不能")
     OTHER = "other", _("その他")
 
 
 class ReferralSource(models.TextChoices):
+    """相談経路 as the national forms count them (issue #12), plus アウトリーチ: the multi-layered support
+    system's outreach project (アウトリーチ等を通じた継続的支援事業) is counted on its own, and the yearly
+    figures fold it into その他 where the form has no row for it."""
+
     SELF = "self", _("本人")
-    FAMILY = "family", _("家族・知人")
-    AGENCY = "agency", _("関係機関からの紹介")
-    MINSEI = "minsei", _("民生委員")
+    FAMILY = "family", _("家族・親族")
+    MINSEI = "minsei", _("民生委員・児童委員")
+    COMMUNITY = "community", _("地域住民・団体")
+    AGENCY = "agency", _("関係機関")
+    GOVERNMENT = "government", _("行政")
     OUTREACH = "outreach", _("アウトリーチ")
+    OTHER = "other", _("その他")
 
 
 class ContactMethod(models.TextChoices):

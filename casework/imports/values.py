@@ -202,7 +202,16 @@ def kind_choices() -> Choices:
 
 
 def closure_choices() -> Choices:
-    return Choices(ClosureReason.choices)
+    # The names teams wrote before the national categories (and the API's codes) still read.
+    return Choices(
+        ClosureReason.choices,
+        extra={
+            "目標達成": ClosureReason.GOAL_ACHIEVED,
+            "本人辞退": ClosureReason.DECLINED,
+            "辞退": ClosureReason.DECLINED,
+            "生活保護開始": ClosureReason.HANDED_OVER,
+        },
+    )
 
 
 def issue_list(value, choices: Choices) -> list[str]:

@@ -273,7 +273,7 @@ REFERRAL_SOURCE_WEIGHTS = {
 CLOSURE_WEIGHTS = {
     ClosureReason.GOAL_ACHIEVED: 45,
     ClosureReason.HANDED_OVER: 15,
-    ClosureReason.PUBLIC_ASSISTANCE: 10,
+    ClosureReason.UNREACHABLE: 10,
     ClosureReason.MOVED: 10,
     ClosureReason.DECEASED: 5,
     ClosureReason.DECLINED: 10,

@@ -111,6 +111,25 @@ def test_closed_cases_keep_date_and_reason(tmp_path, area, manager):
     assert case.closed_on == datetime.date(2023, 1, 10) and case.closure_reason == "goal_achieved"
 
 
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("課題解決", "goal_achieved"),
+        ("目標達成", "goal_achieved"),
+        ("生活保護開始", "handed_over"),
+        ("本人の意向による終了", "declined"),
+        ("本人辞退", "declined"),
+        ("連絡不能", "unreachable"),
+    ],
+)
+def test_closure_reasons_read_in_national_and_older_names(tmp_path, area, manager, written, code):
+    path = workbook(
+        tmp_path / "l.xlsx", cases=[case_row("1", 状況="終結", 終結日="R5.1.10", 終結理由=written)]
+    )
+    run(path, area, manager)
+    assert Case.objects.get(source_number="1").closure_reason == code
+
+
 def test_excel_date_cells_are_read(tmp_path, area, manager):
     path = workbook(
         tmp_path / "l.xlsx",
