@@ -1,69 +1,21 @@
 """A real Celery worker (Redis broker, PostgreSQL) delivers the notification of a new referral."""
 
-import os
-import subprocess
-import sys
 import time
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 
 from referrals import services
 from referrals.models import Notification
 from tests import factories
+from tests.celery_worker import running_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 
-def _test_database_url() -> str:
-    db = settings.DATABASES["default"]  # at test time NAME is the pytest-django test database
-    auth = quote(db.get("USER") or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DB_CONN_MAX_AGE": "0",
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with running_worker(tmp_path / "worker.log") as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.mark.django_db(transaction=True)

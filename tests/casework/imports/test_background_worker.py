@@ -1,64 +1,24 @@
 """A real Celery worker (Redis broker and cache, PostgreSQL) runs a large confirmed ledger import."""
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casework.imports import uploads
 from casework.models import Case, LedgerImport, LedgerImportStatus
 from network.models import Role
 from tests import factories
-from tests.referrals.test_celery_worker import _test_database_url
+from tests.celery_worker import running_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 
 @pytest.fixture
 def worker(tmp_path, document_root):
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DB_CONN_MAX_AGE": "0",
-        "CONSENT_DOCUMENT_ROOT": str(document_root),  # the worker opens the encrypted upload
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    # the worker opens the encrypted upload
+    with running_worker(tmp_path / "worker.log", CONSENT_DOCUMENT_ROOT=str(document_root)) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.mark.django_db(transaction=True)
