@@ -71,6 +71,14 @@ FIELD_ENCRYPTION_DISABLED = env_bool("FIELD_ENCRYPTION_DISABLED")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies in front of the web processes whose X-Forwarded-For entry is believed for the client's
+# address (audit rows, login lockout records): 0 = none, REMOTE_ADDR only (demo, bare bin/web); 1 = the
+# nginx of docker-compose.yml. Never more than really stand in front (config/client_ip.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Load runs only: every response names the process that served it (X-Served-By: INSTANCE_NAME/pid), to show
+# that requests behind the proxy land on every web process (scripts/load.py). Off in production.
+SERVED_BY_HEADER = env_bool("SERVED_BY_HEADER")
+INSTANCE_NAME = os.environ.get("INSTANCE_NAME", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +106,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.logging.RequestLogMiddleware",
+    "config.middleware.ServedByMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -343,6 +352,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # 429 with JSON under /api/, this template on the web (the callable renders it).
 AXES_LOCKOUT_CALLABLE = "config.handlers.lockout"
 AXES_VERBOSE = False
+# The address stored with each attempt: REMOTE_ADDR, or X-Forwarded-For under TRUSTED_PROXY_COUNT.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.axes_client_ip"
 
 # Two-factor (TOTP) is required for these roles; others may enrol.
 TWO_FACTOR_ROLES = ("coordinator", "manager", "auditor")

@@ -21,7 +21,14 @@ Fault modes (one at a time):
   SIGKILLs the worker's whole process group, restarts it, makes the broker redeliver the unacked task
   (acks_late) and checks the effect happened exactly once.
 
-Usage: .venv/bin/python scripts/load.py [--duration 60] [--fault redis|worker] [--json out.json]
+Scale-out (issue #15): by default TWO bin/web processes run behind nginx with the compose proxy's own
+configuration (deploy/nginx/yorisoi.conf, rendered by scripts/proxy.py), and all traffic goes through the
+proxy. Before the load, scripts/scaleout.py shows that sessions, CSRF and the login lockout work across
+the processes and that the client address is the one nginx saw. Without an nginx binary the run says so,
+runs against one process directly, and fails (`--web-processes 1` asks for that on purpose).
+
+Usage: .venv/bin/python scripts/load.py [--duration 60] [--fault redis|worker] [--web-processes 2]
+       [--json out.json]
 Environment: DATABASE_URL (any database on the PostgreSQL server; a scratch one is created beside it),
 REDIS_URL (used unless --fault redis; the run uses db --redis-db of it).
 Only loopback addresses are used; every loop is bounded in time and count.
@@ -50,6 +57,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scripts import scaleout
+from scripts.proxy import LocalProxy, nginx_binary
 from scripts.stack import Api, Stack, free_port, problem_lines, totp, with_redis_db
 
 JST = timezone(timedelta(hours=9))
@@ -490,6 +499,11 @@ def setup_users(stack: Stack, args) -> tuple[dict, dict]:
             f"call_command('create_staff', 'load_cw{n}', password={PASSWORD!r}, role='caseworker',"
             f" area={area!r})"
         )
+    # Only for the lockout check (scripts/scaleout.py): it ends locked out.
+    lines.append(
+        f"call_command('create_staff', 'load_lockout', password={PASSWORD!r}, role='caseworker',"
+        f" area={AREAS[0]!r})"
+    )
     for area in AREAS:
         secret = "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(32))
         co[f"load_co_{area}"] = secret
@@ -507,7 +521,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=50_000, help="hard cap on requests")
     parser.add_argument("--caseworkers", type=int, default=4)
     parser.add_argument("--refer-every", type=int, default=5, help="a new case + referral every N loops")
-    parser.add_argument("--web-concurrency", type=int, default=2)
+    parser.add_argument("--web-concurrency", type=int, default=2, help="gunicorn processes per bin/web")
+    parser.add_argument(
+        "--web-processes", type=int, default=2, help="bin/web processes behind nginx (1: no proxy)"
+    )
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--fault", choices=["redis", "worker"], default=None)
     parser.add_argument("--redis-db", type=int, default=14)
@@ -516,6 +533,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and logs")
     args = parser.parse_args(argv)
     args.duration = max(1.0, min(args.duration, 600.0))
+    args.web_processes = max(1, min(args.web_processes, 4))
+    scale_skipped = ""
+    if args.web_processes > 1 and not nginx_binary():
+        scale_skipped = (
+            "nginx not found on this machine, so the two web processes cannot be put behind the proxy"
+            " configuration (install it: apt-get install nginx-light); this run uses ONE bin/web directly"
+        )
+        log(f"SCALE-OUT NOT CHECKED: {scale_skipped}")
+        args.web_processes = 1
+    proxied = args.web_processes > 1
 
     workdir = Path(tempfile.mkdtemp(prefix="yorisoi-load-"))
     own_redis = None
@@ -539,19 +566,47 @@ def main(argv: list[str] | None = None) -> int:
         web_concurrency=args.web_concurrency,
         worker_concurrency=args.worker_concurrency,
         prefix="yorisoi_load",
+        # Behind the proxy: every answer names its process, and nginx's X-Forwarded-For hop is believed.
+        extra_env={"SERVED_BY_HEADER": "1", "TRUSTED_PROXY_COUNT": "1"} if proxied else None,
     )
     rec = Recorder(args.max_requests)
     report: dict = {"duration_requested": args.duration, "fault": None, "workdir": str(workdir)}
+    report["scaleout"] = {"skipped": scale_skipped} if scale_skipped else None
     exit_code = 1
+    proxy = None
     stack.create_database()
     try:
         stack.flush_redis()
         log(f"scratch database {stack.dbname}, redis {redis_url}, web on {stack.base_url}")
-        stack.start("web")
+        stack.start("web", env={"INSTANCE_NAME": "web1"})
         stack.wait_ready(timeout=120)
+        direct = {"web1": stack.base_url}
+        for n in range(2, args.web_processes + 1):
+            # The database is migrated by the first; the others only check and serve (like compose).
+            port = free_port()
+            name = f"web{n}"
+            stack.start(name, "web", env={"PORT": str(port), "INSTANCE_NAME": name, "MIGRATE_ON_START": "0"})
+            direct[name] = f"http://127.0.0.1:{port}"
+            stack.wait_ready(timeout=120, name=name, base_url=direct[name])
+        if proxied:
+            proxy = LocalProxy(workdir, [u.removeprefix("http://") for u in direct.values()], free_port())
+            proxy.start()
+            stack.base_url = proxy.base_url  # from here on every client goes through nginx
+            log(f"nginx {proxy.base_url} → {', '.join(f'{k} {v}' for k, v in direct.items())}")
         cw_users, co_users = setup_users(stack, args)
         stack.start("worker")
         stack.start("beat")
+        if proxied:
+            report["scaleout"] = scaleout.run_checks(
+                proxy.base_url,
+                direct,
+                user=next(iter(cw_users)),
+                password=PASSWORD,
+                lockout_user="load_lockout",
+                failure_limit=int(stack.env.get("LOGIN_FAILURE_LIMIT", "5")),
+                sql=stack.sql,
+            )
+            log("scale-out checks " + ("passed" if report["scaleout"]["ok"] else "FAILED"))
 
         anonymous = Api(stack.base_url)
         run = Run(args, stack, rec)
@@ -654,11 +709,16 @@ def main(argv: list[str] | None = None) -> int:
             ]
         codes = stack.stop_all()
         report["exit_codes"] = codes
+        if proxy:
+            report["proxy"] = proxy_report(proxy)
+            codes["nginx"] = proxy.stop()
         logs = stack.log_text()
         report["log_problem_lines"] = {k: len(problem_lines(v)) for k, v in logs.items()}
         report["log_problem_samples"] = {k: problem_lines(v)[:5] for k, v in logs.items() if problem_lines(v)}
         exit_code = 0 if evaluate(report, args) else 1
     finally:
+        if proxy:
+            proxy.stop()
         stack.close(keep_database=args.keep)
         if own_redis:
             own_redis.stop()
@@ -671,8 +731,38 @@ def main(argv: list[str] | None = None) -> int:
     return exit_code
 
 
+def proxy_report(proxy: LocalProxy) -> dict:
+    """How nginx spread the requests (its JSON access log) and what it logged as errors."""
+    by_upstream: dict[str, int] = defaultdict(int)
+    statuses: dict[int, int] = defaultdict(int)
+    lines = proxy.access_log.read_text().splitlines() if proxy.access_log.exists() else []
+    for line in lines:
+        entry = json.loads(line)
+        by_upstream[entry["upstream"] or "-"] += 1
+        statuses[entry["status"]] += 1
+    errors = [
+        line
+        for line in proxy.errors().splitlines()
+        if any(f"[{lv}]" in line for lv in ("error", "crit", "alert", "emerg"))
+    ]
+    return {
+        "requests": len(lines),
+        "by_upstream": dict(by_upstream),
+        "statuses": dict(statuses),
+        "error_lines": len(errors),
+        "error_samples": errors[:5],
+    }
+
+
 def evaluate(report: dict, args) -> bool:
     failures = []
+    scale = report.get("scaleout")
+    if scale and scale.get("skipped"):
+        failures.append("scale-out not checked (nginx missing)")
+    elif scale and not scale.get("ok"):
+        failures.append("scale-out checks failed")
+    if report.get("proxy", {}).get("error_lines") and not args.fault:
+        failures.append(f"nginx logged {report['proxy']['error_lines']} error lines")
     if report["errors"]:
         failures.append(f"{report['errors']} request errors")
     if not report["checks"]["ok"]:
@@ -720,6 +810,15 @@ def print_report(report: dict) -> None:
         print("fault:", json.dumps(shown, ensure_ascii=False, default=str))
         for phase, eps in report.get("statuses_by_phase", {}).items():
             print(f"  {phase}: " + ", ".join(f"{e} {dict(s)}" for e, s in eps.items()))
+    if report.get("proxy"):
+        p = report["proxy"]
+        print(
+            f"nginx: {p['requests']} requests, by upstream {p['by_upstream']}, statuses {p['statuses']},"
+            f" error lines {p['error_lines']}"
+        )
+    if report.get("scaleout"):
+        for line in scaleout.summary_lines(report["scaleout"]):
+            print(line)
     print("exit codes:", report.get("exit_codes"), "log error lines:", report.get("log_problem_lines"))
     for name, lines in report.get("log_problem_samples", {}).items():
         for line in lines[:3]:

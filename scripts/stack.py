@@ -202,8 +202,12 @@ class Stack:
         redis.Redis.from_url(self.redis_url, socket_connect_timeout=2).flushdb()
 
     # --- processes --------------------------------------------------------------------------------
-    def start(self, name: str, entrypoint: str | None = None) -> subprocess.Popen:
-        """Start bin/<name> (web, worker, beat); its stdout and stderr go to <workdir>/<name>[.N].log."""
+    def start(
+        self, name: str, entrypoint: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """Start bin/<name> (web, worker, beat), or bin/<entrypoint> under another name (a second web
+        process: "web2", "web"), with `env` on top of the stack's environment; its stdout and stderr go to
+        <workdir>/<name>[.N].log."""
         count = self._starts.get(name, 0)
         self._starts[name] = count + 1
         log = self.workdir / (f"{name}.log" if count == 0 else f"{name}.{count}.log")
@@ -213,7 +217,7 @@ class Stack:
                 [str(ROOT / "bin" / (entrypoint or name))],
                 cwd=ROOT,
                 # libpq's PGAPPNAME names the process's database sessions in pg_stat_activity.
-                env=self.env | {"PGAPPNAME": f"yorisoi-{name}"},
+                env=self.env | {"PGAPPNAME": f"yorisoi-{name}"} | (env or {}),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -222,20 +226,20 @@ class Stack:
         self.procs[name] = proc
         return proc
 
-    def wait_ready(self, timeout: float = 120.0) -> dict:
-        """Poll /readyz until 200 (bin/web migrates the fresh database first)."""
+    def wait_ready(self, timeout: float = 120.0, *, name: str = "web", base_url: str | None = None) -> dict:
+        """Poll /readyz of web process `name` until 200 (bin/web migrates the fresh database first)."""
         deadline = time.monotonic() + timeout
-        api = Api(self.base_url, timeout=5)
+        api = Api(base_url or self.base_url, timeout=5)
         last = None
         while time.monotonic() < deadline:
-            web = self.procs.get("web")
+            web = self.procs.get(name)
             if web is not None and web.poll() is not None:
-                raise RuntimeError(f"bin/web exited with {web.returncode}:\n{self.tail('web')}")
+                raise RuntimeError(f"bin/web ({name}) exited with {web.returncode}:\n{self.tail(name)}")
             last = api.get("/readyz")
             if last.status == 200:
                 return last.body
             time.sleep(0.5)
-        raise TimeoutError(f"/readyz not 200 after {timeout}s (last: {last}):\n{self.tail('web')}")
+        raise TimeoutError(f"/readyz not 200 after {timeout}s (last: {last}):\n{self.tail(name)}")
 
     def manage(self, *args: str, timeout: float = 180) -> str:
         result = subprocess.run(
@@ -283,7 +287,8 @@ class Stack:
 
     def stop_all(self) -> dict[str, int | None]:
         codes = {}
-        for name in ("beat", "worker", "web"):
+        order = ["beat", "worker"] + [n for n in self.procs if n not in ("beat", "worker")]
+        for name in order:
             if name in self.procs:
                 codes[name] = self.stop(name)
         return codes

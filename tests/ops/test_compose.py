@@ -50,20 +50,47 @@ def test_compose_config_resolves_with_the_example_env(compose_dir):
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     services = config["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "migrate", "web", "proxy", "worker", "beat"}
     for name in ("web", "worker", "beat"):
         assert services[name]["command"] == [f"bin/{name}"]
+        # Migrations run once (the migrate service), before any app process starts.
         assert services[name]["depends_on"] == {
             "db": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
         }
+    for name in ("migrate", "web", "worker", "beat"):
         # The .env variables reach every app process.
         env = services[name]["environment"]
         for variable in APP_VARIABLES:
             assert env.get(variable), (name, variable)
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"
+    assert services["web"]["environment"]["MIGRATE_ON_START"] == "0"
     assert services["beat"]["deploy"]["replicas"] == 1
     assert "readyz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "change-me"
+
+
+def test_only_the_proxy_publishes_ports_so_web_can_be_scaled(compose_dir):
+    config = yaml.safe_load(_run([_compose_binary(), "config"], cwd=compose_dir).stdout)
+    services = config["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert sorted(str(p["target"]) for p in services["proxy"]["ports"]) == ["443", "80"]
+    web = services["web"]
+    assert "ports" not in web and [str(p) for p in web["expose"]] == ["8000"]
+    # Exactly one proxy hop is trusted for the client's address (config/client_ip.py).
+    assert web["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:1.28")  # `server ... resolve` needs nginx >= 1.27.3
+    assert proxy["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert "proxy-healthz" in " ".join(proxy["healthcheck"]["test"])
+    # Compose v1 prints short syntax: "source:target:ro".
+    mounts = {target: (source, mode) for source, target, mode in (v.split(":") for v in proxy["volumes"])}
+    source, mode = mounts["/etc/nginx/conf.d/default.conf"]
+    assert source == str(compose_dir / "deploy/nginx/yorisoi.conf") and mode == "ro"
+    assert mounts["/etc/nginx/certs"] == (str(compose_dir / "deploy/certs"), "ro")
 
 
 def test_compose_refuses_to_start_without_the_database_password(compose_dir):
