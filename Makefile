@@ -52,8 +52,9 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yorisoi_bench
 bench: $(STAMP) messages
 	$(BIN)/python -m bench --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
-# Bounded load run (and fault runs) against bin/web, bin/worker and bin/beat on a scratch PostgreSQL
-# database; needs DATABASE_URL (the server) and REDIS_URL. LOAD_ARGS="--duration 60 --fault redis|worker".
+# Bounded load run (and fault runs) against two bin/web behind nginx (the compose proxy's configuration),
+# bin/worker and bin/beat on a scratch PostgreSQL database; needs DATABASE_URL (the server), REDIS_URL and
+# nginx (apt-get install nginx-light). LOAD_ARGS="--duration 60 --fault redis|worker --web-processes 1|2".
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_URL ?= redis://127.0.0.1:6379/0
 load: $(STAMP) messages

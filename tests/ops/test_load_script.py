@@ -1,7 +1,7 @@
 """scripts/load.py stays runnable: a 5-second run against the real processes (two bin/web behind nginx),
 no errors, every activity that was answered 201 is in the database exactly once, and the scale-out checks
-pass. (The real figures come from the 60 s
-run and the fault runs recorded in docs/operations.md; this only keeps the script from rotting.)"""
+pass. (The real figures come from the 60 s run and the fault runs recorded in docs/operations.md; this only
+keeps the script from rotting.)"""
 
 import json
 import os

@@ -3,11 +3,13 @@ replicas through Docker's DNS, passes the forwarded headers Django relies on, le
 and the load run's rendering of it (scripts/proxy.py) is a valid nginx configuration that changes only the
 marked lines."""
 
+import os
 import re
 import shutil
 
 import pytest
 import yaml
+from django.test import Client
 
 from casework.imports.uploads import MAX_UPLOAD_BYTES
 from scripts.proxy import CONF, ROOT, LocalProxy, nginx_binary, render
@@ -89,3 +91,10 @@ def test_an_unknown_render_mark_is_refused(tmp_path):
 
 def test_the_ci_installs_nginx():
     assert shutil.which("nginx") or "nginx-light" in (ROOT / ".ci/run").read_text()
+
+
+def test_served_by_names_the_process_only_when_switched_on(settings):
+    assert "X-Served-By" not in Client().get("/healthz").headers  # production default
+    settings.SERVED_BY_HEADER = True
+    settings.INSTANCE_NAME = "web7"
+    assert Client().get("/healthz").headers["X-Served-By"] == f"web7/{os.getpid()}"
