@@ -25,7 +25,15 @@ from django.db.models import (
 from django.db.models import Case as DbCase
 from django.db.models.functions import Coalesce, TruncDate
 
-from casework.models import Activity, Case, CaseStatus, DiscussedCase, SupportMeeting, SupportPlan
+from casework.models import (
+    Activity,
+    Case,
+    CaseStatus,
+    DiscussedCase,
+    PlanEvaluation,
+    SupportMeeting,
+    SupportPlan,
+)
 from network.fiscal import TOKYO, fiscal_year_bounds
 from referrals.models import Referral, ReferralKind, ReferralStatus
 
@@ -235,20 +243,18 @@ def national_plans_made(*, fiscal_year: int) -> QuerySet[SupportPlan]:
     )
 
 
-def national_plans_reviewed(*, fiscal_year: int) -> QuerySet[SupportPlan]:
-    """プラン見直し件数: plan revisions — a plan made when the case already had one, by its `created_on`.
+def national_plans_reviewed(*, fiscal_year: int) -> QuerySet[PlanEvaluation]:
+    """プラン見直し/評価件数: plan evaluations (評価シート), by their 評価日 `evaluated_on`.
 
-    A revision is what a review that does not close the case produces (再プラン). Counted once per revised
-    plan; the first plan of a case is not a revision.
+    Every recorded evaluation counts, whatever its decision (継続, プランの見直し, 終結): each is a review of
+    the plan. The area is the one that held the plan's case on the evaluation day. A revised plan written
+    after a プランの見直し decision is not counted again here (nor under プラン作成, which counts first
+    plans only).
     """
     start, end = _date_bounds(fiscal_year)
-    earlier = SupportPlan.objects.filter(case=OuterRef("case")).filter(
-        Q(created_on__lt=OuterRef("created_on")) | Q(created_on=OuterRef("created_on"), id__lt=OuterRef("id"))
-    )
-    return (
-        SupportPlan.objects.filter(created_on__gte=start, created_on__lt=end)
-        .filter(Exists(earlier))
-        .annotate(day=F("created_on"), area_held=area_held_on(case="case_id", day="created_on"))
+    return PlanEvaluation.objects.filter(evaluated_on__gte=start, evaluated_on__lt=end).annotate(
+        day=F("evaluated_on"),
+        area_held=area_held_on(case="plan__case_id", day="evaluated_on"),
     )
 
 

@@ -88,7 +88,7 @@ SECTIONS: tuple[_Section, ...] = (
     _Section(
         code=ind.NATIONAL_PLANS_REVIEWED,
         name=lambda: _("Plans reviewed"),
-        definition=lambda: _("Plan revisions: a plan made when the case already had one, by its date."),
+        definition=lambda: _("Plan evaluations, whatever their decision, by the evaluation date."),
         query=lambda fy: ind.national_plans_reviewed(fiscal_year=fy),
         rows=(_Row(ind.NATIONAL_PLANS_REVIEWED, None, lambda: _("Plans reviewed")),),
     ),

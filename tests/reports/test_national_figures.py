@@ -99,22 +99,47 @@ def test_voided_activities_and_activities_without_a_partner_make_no_multi_agency
 # --- プラン作成 / 見直し ------------------------------------------------------------------------------
 
 
-def test_the_first_plan_is_made_and_the_next_is_a_review_at_the_year_edge(seeded, case, caseworker):
+def test_only_a_cases_first_plan_is_a_plan_made_at_the_year_edge(seeded, case, caseworker):
     casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2025, 3, 31))
     casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2025, 4, 1))
 
     assert count(2024, ind.NATIONAL_PLANS_MADE, month="2025-03") == 1
-    assert count(2024, ind.NATIONAL_PLANS_REVIEWED) == 0
     assert count(2025, ind.NATIONAL_PLANS_MADE) == 0
-    assert count(2025, ind.NATIONAL_PLANS_REVIEWED, month="2025-04") == 1
 
 
-def test_two_plans_on_one_day_are_one_made_and_one_reviewed(seeded, case, caseworker):
+def test_two_plans_on_one_day_are_one_plan_made(seeded, case, caseworker):
     casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2024, 7, 1))
     casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2024, 7, 1))
 
     assert count(2024, ind.NATIONAL_PLANS_MADE) == 1
+
+
+def _evaluate(plan, by, on, decision="continue", **extra):
+    if decision == "continue":
+        extra.setdefault("next_review_on", on + datetime.timedelta(days=90))
+    return casework_services.plan_evaluate(
+        plan=plan, evaluated_by=by, results=[], decision=decision, evaluated_on=on, **extra
+    )
+
+
+def test_plans_reviewed_count_evaluations_by_their_date_at_the_year_edge(seeded, case, caseworker):
+    plan = casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2025, 1, 10))
+    _evaluate(plan, caseworker, D(2025, 3, 31))
+    _evaluate(plan, caseworker, D(2025, 4, 1), decision="revise")
+    casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2025, 4, 2))
+
+    assert count(2024, ind.NATIONAL_PLANS_REVIEWED, month="2025-03") == 1
     assert count(2024, ind.NATIONAL_PLANS_REVIEWED) == 1
+    assert count(2025, ind.NATIONAL_PLANS_REVIEWED, month="2025-04") == 1
+    assert count(2025, ind.NATIONAL_PLANS_REVIEWED) == 1  # the revised plan is not a second review
+
+
+def test_an_evaluation_that_closes_the_case_is_a_review_and_a_closure(seeded, case, caseworker):
+    plan = casework_services.plan_create(case=case, created_by=caseworker, created_on=D(2024, 5, 1))
+    _evaluate(plan, caseworker, D(2024, 11, 5), decision="close", closure_reason="goal_achieved")
+
+    assert count(2024, ind.NATIONAL_PLANS_REVIEWED, month="2024-11") == 1
+    assert count(2024, ind.NATIONAL_CLOSURES, "goal_achieved", month="2024-11") == 1
 
 
 # --- 支援会議 / 重層的支援会議 --------------------------------------------------------------------------
