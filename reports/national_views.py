@@ -7,6 +7,7 @@ audited as report.export / report.print like the 延件数 report's.
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -32,22 +33,23 @@ def _figures(request: HttpRequest) -> dict:
         return national_figures(fiscal_year=fiscal_year, area=area)
 
 
+def _query(fiscal_year: int, area: str | None) -> str:
+    return urlencode({"fiscal_year": fiscal_year, **({"area": area} if area else {})})
+
+
 def _context(request: HttpRequest, report: dict) -> dict:
-    fiscal_year = report["fiscal_year"]
+    fiscal_year, area = report["fiscal_year"], report["area"]
     years = sorted({*selectors.available_fiscal_years(), fiscal_year}, reverse=True)
-    query = f"fiscal_year={fiscal_year}" + (f"&area={report['area']}" if report["area"] else "")
     return {
         "report": report,
-        "query": query,
+        "query": _query(fiscal_year, area),
         "form": NationalFiguresForm(
-            initial={"fiscal_year": fiscal_year, "area": report["area"] or ""},
-            years=years,
-            areas=Area.objects.all(),
+            initial={"fiscal_year": fiscal_year, "area": area or ""}, years=years, areas=Area.objects.all()
         ),
         "previous_label": reiwa_label(fiscal_year - 1),
         "next_label": reiwa_label(fiscal_year + 1),
-        "previous_query": query.replace(f"fiscal_year={fiscal_year}", f"fiscal_year={fiscal_year - 1}"),
-        "next_query": query.replace(f"fiscal_year={fiscal_year}", f"fiscal_year={fiscal_year + 1}"),
+        "previous_query": _query(fiscal_year - 1, area),
+        "next_query": _query(fiscal_year + 1, area),
     }
 
 

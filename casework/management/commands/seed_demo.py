@@ -270,6 +270,8 @@ REFERRAL_SOURCE_WEIGHTS = {
     ReferralSource.FAMILY: 20,
     ReferralSource.AGENCY: 35,
     ReferralSource.MINSEI: 10,
+    ReferralSource.COMMUNITY: 5,  # 地域住民・団体 (the national forms' categories, issue #12)
+    ReferralSource.GOVERNMENT: 7,  # 行政
     ReferralSource.OUTREACH: 10,
 }
 CLOSURE_WEIGHTS = {
