@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from config.db_router import replica_reads
 
 from . import selectors
+from .national import national_figures, parse_area
 
 
 class MonthSerializer(serializers.Serializer):
@@ -122,8 +123,79 @@ class AccompaniedActivitiesApi(APIView):
         return Response(data)
 
 
+class NationalRowSerializer(serializers.Serializer):
+    indicator = serializers.CharField(help_text="The count's code (reports/indicators.py).")
+    category = serializers.CharField(
+        allow_null=True, help_text="相談経路 or 終結理由 code; null for a count without categories."
+    )
+    name = serializers.CharField()
+    months = serializers.ListField(child=serializers.IntegerField(), help_text="April → March.")
+    total = serializers.IntegerField(
+        help_text="The year; for distinct cases the distinct count of the year, not the sum of the months."
+    )
+
+
+class NationalTotalSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    months = serializers.ListField(child=serializers.IntegerField())
+    total = serializers.IntegerField()
+
+
+class NationalSectionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    definition = serializers.CharField()
+    rows = NationalRowSerializer(many=True)
+    total = NationalTotalSerializer(allow_null=True, help_text="The sum of the categories, where split.")
+
+
+class NationalFiguresSerializer(serializers.Serializer):
+    fiscal_year = serializers.IntegerField()
+    label = serializers.CharField(help_text="令和6(2024)年度")
+    label_western = serializers.CharField(help_text="2024年度")
+    period = serializers.DictField(help_text='{"start": "2024-04-01", "end": "2025-03-31"}')
+    area = serializers.CharField(allow_null=True, help_text="Area code, or null for all areas.")
+    area_name = serializers.CharField()
+    months = serializers.ListField(child=serializers.CharField(), help_text="YYYY-MM, April → March.")
+    sections = NationalSectionSerializer(many=True)
+
+
+class NationalFiguresApi(APIView):
+    """The year's figures in the national frame: new consultations by 相談経路, multi-agency cases, plans
+    made and reviewed, 支援会議 and 重層的支援会議 held and cases discussed, closures by 終結理由 — month by
+    month (Asia/Tokyo) and for the year, for one area or all. Definitions: reports/indicators.py, README."""
+
+    @extend_schema(
+        operation_id="reports_national_figures",
+        parameters=[
+            OpenApiParameter(
+                "fiscal_year", int, required=True, description="e.g. 2024 (April 2024 – March 2025)"
+            ),
+            OpenApiParameter("area", str, required=False, description="Area code; omit for all areas"),
+        ],
+        responses={
+            200: NationalFiguresSerializer,
+            400: OpenApiResponse(description='{"fiscal_year": ["..."]} or {"area": ["..."]}'),
+            404: OpenApiResponse(
+                description="Not a manager or coordinator (same answer as a missing route)."
+            ),
+        },
+        tags=["reports"],
+    )
+    def get(self, request):
+        if not selectors.can_view_reports(request.user):
+            raise Http404
+        fiscal_year = selectors.parse_fiscal_year(request.query_params.get("fiscal_year"))
+        area = parse_area(request.query_params.get("area"))
+        with replica_reads():
+            data = national_figures(fiscal_year=fiscal_year, area=area)
+        data.pop("groups")  # the page's headings; the sections carry the same rows
+        return Response(data)
+
+
 urlpatterns = [
     path(
         "reports/accompanied-activities/", AccompaniedActivitiesApi.as_view(), name="api-reports-accompanied"
     ),
+    path("reports/national-figures/", NationalFiguresApi.as_view(), name="api-reports-national"),
 ]

@@ -99,3 +99,15 @@ class NetworkMeetingForm(UIForm):
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = agencies
+
+
+class NationalFiguresForm(UIForm):
+    """The yearly national figures' fiscal year and area (blank: all areas)."""
+
+    fiscal_year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+
+    def __init__(self, *args, years: list[int], areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fiscal_year"].choices = [(fy, reiwa_label(fy)) for fy in years]
+        self.fields["area"].choices = [("", _("All areas")), *((a.code, a.name) for a in areas)]

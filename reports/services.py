@@ -260,31 +260,33 @@ def report_export_record(
     month: str = "",
     with_activities: bool = False,
     channel: str = "",
+    report: str = "",
+    area: str | None = None,
 ) -> None:
     """Exports are audited (DESIGN.md §3) as exports, so the auditor's export filter finds them; the activity
-    sheet carries case numbers."""
+    sheet carries case numbers. `report` and `area` name another report than the 延件数 (e.g. the yearly
+    national figures) and its area filter."""
+    export = {
+        "fiscal_year": fiscal_year,
+        "format": fmt,
+        "month": month or None,
+        "activities": with_activities,
+    }
+    if report:
+        export.update(report=report, area=area)
     audit.record(
-        actor=exported_by,
-        action=AuditAction.REPORT_EXPORT,
-        changes={
-            "export": {
-                "fiscal_year": fiscal_year,
-                "format": fmt,
-                "month": month or None,
-                "activities": with_activities,
-            }
-        },
-        channel=channel,
+        actor=exported_by, action=AuditAction.REPORT_EXPORT, changes={"export": export}, channel=channel
     )
 
 
-def report_print_record(*, printed_by, fiscal_year: int, month: str = "") -> None:
+def report_print_record(
+    *, printed_by, fiscal_year: int, month: str = "", report: str = "", area: str | None = None
+) -> None:
     """Opening the A4 print version is audited as a print (the board paper leaves the system on paper)."""
-    audit.record(
-        actor=printed_by,
-        action=AuditAction.REPORT_PRINT,
-        changes={"print": {"fiscal_year": fiscal_year, "month": month or None}},
-    )
+    printed = {"fiscal_year": fiscal_year, "month": month or None}
+    if report:
+        printed.update(report=report, area=area)
+    audit.record(actor=printed_by, action=AuditAction.REPORT_PRINT, changes={"print": printed})
 
 
 # --- the action plan's ◎ 〇 △ (managers) --------------------------------------------------------------

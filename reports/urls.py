@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import national_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("meetings/", views.meetings, name="meetings"),
     path("meetings/new/", views.meeting_new, name="meeting_new"),
     path("meetings/edit/", views.meeting_edit, name="meeting_edit"),
+    path("national/", national_views.national, name="national"),
+    path("national/print/", national_views.national_print, name="national_print"),
+    path("national/export/", national_views.national_export, name="national_export"),
 ]

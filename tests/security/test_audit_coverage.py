@@ -655,6 +655,20 @@ def print_the_report(w):
     return w.manager
 
 
+@path(AuditAction.REPORT_EXPORT)
+def download_the_national_figures(w):
+    expect(
+        w.web(w.coordinator).get("/reports/national/export/", {"fiscal_year": 2024, "format": "xlsx"}), 200
+    )
+    return w.coordinator
+
+
+@path(AuditAction.REPORT_PRINT)
+def print_the_national_figures(w):
+    expect(w.web(w.manager).get("/reports/national/print/", {"fiscal_year": 2024, "area": "north"}), 200)
+    return w.manager
+
+
 @path(AuditAction.REPORT)
 def finalise_a_month(w):
     indicator_master_data_seed()

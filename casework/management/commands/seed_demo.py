@@ -29,6 +29,8 @@ from casework.models import (
     CaseStatusChange,
     ClosureReason,
     ContactMethod,
+    EvaluationDecision,
+    GoalResult,
     HouseholdMember,
     IssueTag,
     MeetingKind,
@@ -268,6 +270,8 @@ REFERRAL_SOURCE_WEIGHTS = {
     ReferralSource.FAMILY: 20,
     ReferralSource.AGENCY: 35,
     ReferralSource.MINSEI: 10,
+    ReferralSource.COMMUNITY: 5,  # 地域住民・団体 (the national forms' categories, issue #12)
+    ReferralSource.GOVERNMENT: 7,  # 行政
     ReferralSource.OUTREACH: 10,
 }
 CLOSURE_WEIGHTS = {
@@ -611,18 +615,48 @@ class DemoBuilder:
                 (household.area.coordinating_centre, AGENCY_ROLES[AgencyKind.COMMUNITY_CENTRE], "随時")
             )
         roles += [(agency, AGENCY_ROLES[agency.kind], rng.choice(FREQUENCIES)) for agency in chosen]
+        self._evaluate_plan_in_force(household, on)
         services.plan_create(
             case=case,
             created_by=self.caseworkers[household.area.code],
             created_on=on,
             wishes=case.wishes,
             long_term_goal=long_term,
-            short_term_goal=short_term,
+            goals=[
+                services.PlanGoalDraft(
+                    text=short_term,
+                    actions=[
+                        services.PlanAction(support=support, agency=agency, frequency=frequency)
+                        for agency, support, frequency in roles
+                    ],
+                )
+            ],
             review_on=on + datetime.timedelta(days=90),
             decided_at_meeting_on=on,
-            roles=roles,
+            agreed_on=on,
+            agreement_method="signed",
         )
         self._write_meeting(household, on, roles=roles, goals=(long_term, short_term))
+
+    def _evaluate_plan_in_force(self, household: Household, on: datetime.date) -> None:
+        """評価 before a re-plan (再プラン): the plan in force is reviewed that day and revised, so the yearly
+        figures' プラン見直し件数 has data (reports/indicators.py counts PlanEvaluation rows)."""
+        plan = household.case.plans.order_by("-created_on", "-id").first()
+        if plan is None:
+            return
+        results = [GoalResult.ACHIEVED, GoalResult.PARTLY, GoalResult.NOT_ACHIEVED]
+        services.plan_evaluate(
+            plan=plan,
+            evaluated_by=self.caseworkers[household.area.code],
+            evaluated_on=on,
+            decision=EvaluationDecision.REVISE,
+            results=[
+                services.GoalAssessment(
+                    goal_id=goal.pk, result=self.rng.choices(results, weights=[3, 5, 2])[0]
+                )
+                for goal in plan.goals.order_by("order", "id")
+            ],
+        )
 
     def _write_meeting(self, household: Household, on: datetime.date, *, roles, goals) -> None:
         """The meeting that decided the plan: a 支援会議 where abuse or neglect may need sharing without
