@@ -393,3 +393,23 @@ def _as_date(value) -> datetime.date:
     if isinstance(value, str):  # SQLite's RETURNING gives the stored text
         return datetime.date.fromisoformat(value)
     return value
+
+
+def drift_lines(drift: list[Drift]) -> list[str]:
+    """One line per drifting key, in codes (month, area, kind, issue, agency): no case, no person."""
+    from network.models import Agency, Area
+
+    areas = dict(Area.objects.values_list("id", "code"))
+    agencies = dict(Agency.objects.values_list("id", "code"))
+    lines = []
+    for d in drift:
+        if d.table == "count":
+            month, area_id, kind, issue, agency_id = d.key
+            what = f"count {month:%Y-%m} area={areas.get(area_id, '-')} kind={kind or '-'}"
+            what += f" issue={issue or '-'}"
+        else:
+            month, scope, area_id, agency_id, issue = d.key
+            what = f"cases {month:%Y-%m} scope={scope} area={areas.get(area_id, '-')} issue={issue or '-'}"
+        what += f" agency={agencies.get(agency_id, '-')}"
+        lines.append(f"{what}: expected {d.expected}, stored {d.stored}")
+    return lines
