@@ -188,3 +188,33 @@ def test_the_migration_builds_the_roll_ups_of_existing_activities():
         assert accompanied_activity_report(fiscal_year=2024, today=datetime.date(2025, 5, 1))["total"] == 1
     finally:
         migrate_to_latest()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_beat_entry_and_logs_drift_as_an_error(tmp_path, area, partner):
+    """The beat entry's task, sent as beat sends it (by name), run by a real worker on the test database."""
+    import time
+
+    from tests.celery_worker import running_worker
+
+    caseworker = factories.make_staff("cw_worker_rollups", area=area)
+    case = factories.make_case(by=caseworker, area=area, name="架空 次郎", kana="カクウ ジロウ")
+    factories.log_activity(case, by=caseworker, when=jst(2025, 4, 1, 0, 0), agencies=[partner])
+    RollupCount.objects.all().delete()  # planted drift
+    log_path = tmp_path / "worker.log"
+
+    with running_worker(log_path) as worker:
+        app.send_task(BEAT_SCHEDULE["reports-verify-rollups"]["task"])  # as beat sends it: by name
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not RollupCount.objects.exists():
+            assert worker.poll() is None, log_path.read_text()[-3000:]
+            time.sleep(0.3)
+        time.sleep(1)  # let the worker flush its log line
+
+    assert rollups.rollup_drift() == []  # repaired by the worker
+    log = log_path.read_text()
+    drift_lines = [line for line in log.splitlines() if "drifted from the recount" in line]
+    assert drift_lines and all("ERROR" in line for line in drift_lines), log[-3000:]
+    assert case.number not in log and case.household_name not in log and case.household_name_kana not in log
