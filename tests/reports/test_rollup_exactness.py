@@ -29,7 +29,13 @@ from casework.models import Activity, ActivityKind, Case
 from network.fiscal import TOKYO
 from reports import rollups
 from reports.indicators import counted_activities
-from reports.selectors import _breakdowns, _monthly_counts, accompanied_activity_report, unique_cases_by_month
+from reports.selectors import (
+    _breakdowns,
+    _monthly_counts,
+    accompanied_activity_report,
+    unique_cases_by_month,
+    unique_cases_in_year,
+)
 from tests import factories
 from tests.casework.imports.ledgers import activity_row, case_row, workbook
 
@@ -280,3 +286,6 @@ def test_unique_cases_by_month_is_the_distinct_cases_of_each_month(area, other_a
     assert unique_cases_by_month(fiscal_year=2024) == {(2025, 3): 2}
     assert unique_cases_by_month(fiscal_year=2025) == {(2025, 4): 1}
     assert unique_cases_by_month(fiscal_year=2024, by_area=True) == {(2025, 3, area.pk): 2}
+    assert unique_cases_by_month(fiscal_year=2024, through=(2025, 2)) == {}
+    assert unique_cases_in_year(fiscal_year=2024) == {"total": 2, "by_area": {area.pk: 2}}
+    assert unique_cases_in_year(fiscal_year=2025) == {"total": 1, "by_area": {area.pk: 1}}
