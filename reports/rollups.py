@@ -413,3 +413,51 @@ def drift_lines(drift: list[Drift]) -> list[str]:
         what += f" agency={agencies.get(agency_id, '-')}"
         lines.append(f"{what}: expected {d.expected}, stored {d.stored}")
     return lines
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+# One round trip for every figure of the report: each branch groups the (compacted) rows of the months read.
+# Columns: part, month, an id (area or agency), a text (kind, issue or scope), agency id, issue, sum.
+_SUMS_SQL = """
+SELECT 0, month, CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR(16)), CAST(NULL AS BIGINT),
+ CAST(NULL AS VARCHAR(16)), SUM(n) FROM reports_rollup_count
+ WHERE month >= %s AND month < %s AND agency_id IS NULL GROUP BY month
+UNION ALL SELECT 1, NULL, area_id, NULL, NULL, NULL, SUM(n) FROM reports_rollup_count
+ WHERE month >= %s AND month < %s AND agency_id IS NULL GROUP BY area_id
+UNION ALL SELECT 2, NULL, NULL, kind, NULL, NULL, SUM(n) FROM reports_rollup_count
+ WHERE month >= %s AND month < %s AND agency_id IS NULL GROUP BY kind
+UNION ALL SELECT 3, NULL, NULL, main_issue, NULL, NULL, SUM(n) FROM reports_rollup_count
+ WHERE month >= %s AND month < %s AND agency_id IS NULL GROUP BY main_issue
+UNION ALL SELECT 4, NULL, agency_id, NULL, NULL, NULL, SUM(n) FROM reports_rollup_count
+ WHERE month >= %s AND month < %s AND agency_id IS NOT NULL GROUP BY agency_id
+UNION ALL SELECT 5, month, NULL, NULL, NULL, NULL, SUM(n) FROM reports_rollup_cases
+ WHERE month >= %s AND month < %s AND scope = 'month' AND area_id IS NULL GROUP BY month
+UNION ALL SELECT 6, NULL, area_id, NULL, agency_id, main_issue, SUM(n) FROM reports_rollup_cases
+ WHERE month >= %s AND month < %s AND scope = 'year' GROUP BY area_id, agency_id, main_issue
+"""
+_PARTS = ("month", "area", "kind", "issue", "agency", "month_cases", "year_cases")
+
+
+def rollup_sums(*, first: datetime.date, after: datetime.date) -> dict[str, dict]:
+    """The summed roll-ups of the months [first, after): counts by month, area, kind, main issue and agency;
+    distinct cases by month (`month_cases`) and over the months (`year_cases`, keyed (area, agency, issue),
+    (None, None, "") for all). Zero sums (uncompacted deltas that cancel) are left out."""
+    found: dict[str, dict] = {part: {} for part in _PARTS}
+    with connection.cursor() as cursor:
+        cursor.execute(_SUMS_SQL, [first, after] * 7)
+        rows = cursor.fetchall()
+    for part, month, some_id, text, agency_id, issue, total in rows:
+        if not total:
+            continue
+        name = _PARTS[part]
+        if name in ("month", "month_cases"):
+            key = _as_date(month)
+        elif name in ("area", "agency"):
+            key = some_id
+        elif name in ("kind", "issue"):
+            key = text
+        else:
+            key = (some_id, agency_id, issue)
+        found[name][key] = total
+    return found

@@ -7,7 +7,6 @@ code on SQLite and PostgreSQL; nothing loops over activity rows in Python (DESIG
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -52,11 +51,10 @@ from .models import (
     IndicatorDefinition,
     MonthlySnapshot,
     RollupCases,
-    RollupCount,
     RollupScope,
     Target,
 )
-from .rollups import fiscal_year_months
+from .rollups import fiscal_year_months, rollup_sums
 
 EXPORT_BATCH = 2000
 
@@ -322,46 +320,26 @@ def _breakdowns(counted: QuerySet[Activity], *, fiscal_year: int) -> dict[str, l
     return {"by_area": by_area, "by_kind": by_kind, "by_issue": by_issue, "by_agency": by_agency}
 
 
-def _rollup_sums(rows, field: str) -> dict:
-    """{value: sum(n)} of roll-up rows grouped by one field, zero sums left out (uncompacted deltas)."""
-    return {
-        r[field]: r["total"] for r in rows.values(field).annotate(total=Sum("n")).order_by() if r["total"]
-    }
-
-
 def _rollup_figures(*, fiscal_year: int, until: datetime.datetime | None) -> dict:
-    """The report's figures from the roll-ups (reports/rollups.py): a handful of GROUP BYs over rows that
+    """The report's figures from the roll-ups (reports/rollups.py): one query of GROUP BYs over rows that
     grow with months × breakdowns, not with activities. Equal to `_monthly_counts` + `_breakdowns` over
     `counted_activities` (tests/reports/test_rollup_exactness.py; `manage.py verify_rollups`)."""
     first, after = fiscal_year_months(fiscal_year, until=until)
-    counts = RollupCount.objects.filter(month__gte=first, month__lt=after)
-    per_activity, per_agency = counts.filter(agency__isnull=True), counts.filter(agency__isnull=False)
-    cases = {}
-    for r in (
-        RollupCases.objects.filter(month__gte=first, month__lt=after)
-        .values("month", "scope", "area_id", "agency_id", "main_issue")
-        .annotate(total=Sum("n"))
-        .order_by()
-    ):
-        if r["total"]:
-            key = (r["scope"], r["area_id"], r["agency_id"], r["main_issue"])
-            cases.setdefault(key, Counter())[r["month"]] += r["total"]
-    year = RollupScope.YEAR
+    sums = rollup_sums(first=first, after=after)
 
     def unique(area=None, agency=None, issue="") -> int:
-        return sum(cases.get((year, area, agency, issue), {}).values())
+        return sums["year_cases"].get((area, agency, issue), 0)
 
-    monthly_cases = cases.get((RollupScope.MONTH, None, None, ""), {})
     return {
         "monthly": {
-            (m.year, m.month): {"count": n, "cases": monthly_cases.get(m, 0)}
-            for m, n in _rollup_sums(per_activity, "month").items()
+            (m.year, m.month): {"count": n, "cases": sums["month_cases"].get(m, 0)}
+            for m, n in sums["month"].items()
         },
         "unique_cases": unique(),
-        "by_area": {a: (n, unique(area=a)) for a, n in _rollup_sums(per_activity, "area_id").items()},
-        "by_kind": _rollup_sums(per_activity, "kind"),
-        "by_issue": {i: (n, unique(issue=i)) for i, n in _rollup_sums(per_activity, "main_issue").items()},
-        "by_agency": {a: (n, unique(agency=a)) for a, n in _rollup_sums(per_agency, "agency_id").items()},
+        "by_area": {a: (n, unique(area=a)) for a, n in sums["area"].items()},
+        "by_kind": sums["kind"],
+        "by_issue": {i: (n, unique(issue=i)) for i, n in sums["issue"].items()},
+        "by_agency": {a: (n, unique(agency=a)) for a, n in sums["agency"].items()},
     }
 
 
