@@ -23,6 +23,7 @@ concurrent writers in the same area and month do not wait on each other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -187,15 +188,8 @@ def _case_pairs(activities: Iterable[tuple]) -> tuple[set, set]:
 
 
 def _atomic():
-    return transaction.atomic() if not connection.in_atomic_block else _NoOp()
-
-
-class _NoOp:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    """The services call the receivers inside their transaction; a caller outside one gets its own."""
+    return contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 # --- receivers of casework's signals (connected in ReportsConfig.ready) -----------------------------------
