@@ -21,6 +21,7 @@ from network.fiscal import fiscal_months, fiscal_year_bounds, reiwa_label
 from network.models import Area
 
 from . import indicators as ind
+from .selectors import unique_cases_by_month, unique_cases_in_year
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class _Section:
     distinct_cases: bool = False  # count distinct cases: the year is not the sum of its months
     with_total: bool = False
     indicator_of: Callable[[str | None], str] | None = None  # for sections whose rows are separate counts
+    # where the roll-ups hold the figure (O(months) rows, not O(activities)); `query` stays its definition,
+    # the reference the parity tests and `verify_rollups` recount against
+    from_rollups: Callable[[int, Area | None], tuple[dict, dict]] | None = None
 
 
 def _referral_source_name(code: str) -> Callable[[], str]:
@@ -77,6 +81,7 @@ SECTIONS: tuple[_Section, ...] = (
         query=lambda fy: ind.national_multi_agency_cases(fiscal_year=fy),
         rows=(_Row(ind.NATIONAL_MULTI_AGENCY_CASES, None, lambda: _("Multi-agency cases (unique)")),),
         distinct_cases=True,
+        from_rollups=lambda fy, area: _multi_agency_cases_from_rollups(fiscal_year=fy, area=area),
     ),
     _Section(
         code=ind.NATIONAL_PLANS_MADE,
@@ -165,8 +170,23 @@ def _month_key(value: datetime.date | datetime.datetime) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
+def _multi_agency_cases_from_rollups(*, fiscal_year: int, area: Area | None) -> tuple[dict, dict]:
+    """多機関協働ケース数 from the roll-ups' 実件数 (the rule of `national_multi_agency_cases`)."""
+    by_month = unique_cases_by_month(fiscal_year=fiscal_year, by_area=area is not None)
+    monthly = {
+        (None, _month_key(datetime.date(key[0], key[1], 1))): n
+        for key, n in by_month.items()
+        if area is None or key[2] == area.pk
+    }
+    year = unique_cases_in_year(fiscal_year=fiscal_year)
+    total = year["total"] if area is None else year["by_area"].get(area.pk, 0)
+    return monthly, {None: total}
+
+
 def _counts(section: _Section, *, fiscal_year: int, area: Area | None) -> tuple[dict, dict]:
     """(category, "YYYY-MM") → count, and category → the year's count (distinct cases where it says)."""
+    if section.from_rollups is not None:
+        return section.from_rollups(fiscal_year, area)
     queryset = section.query(fiscal_year)
     if area is not None:
         queryset = queryset.filter(area_held=area.pk)
