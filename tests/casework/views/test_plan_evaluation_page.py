@@ -84,7 +84,7 @@ def test_close_closes_the_case_with_the_reason(cw_client, case, plan):
 
 def test_a_missing_result_or_review_date_comes_back_with_the_input_in_japanese(cw_client, case, plan):
     data = answers(plan, "achieved", "partly", decision="continue", comment="総合的に前進")
-    first, second = plan.goals.order_by("order")
+    _first, second = plan.goals.order_by("order")
     del data[f"goal-{second.pk}-result"]
     response = cw_client.post(evaluate_url(case, plan), data)
     body = response.content.decode()
