@@ -309,3 +309,10 @@ def test_only_the_case_team_evaluates(plan, other_caseworker):
             results=results(plan, "achieved", "partly"),
             decision="revise",
         )
+
+
+def test_the_ecomap_ties_only_the_plans_agencies_not_the_persons_own_actions(plan, case, agency):
+    from casework.ecomap import case_ties
+
+    ties = [tie.key for tie in case_ties(case=case, show_names=True) if "プラン" in tie.sources]
+    assert ties == [f"agency:{agency.code}"]
