@@ -3,7 +3,7 @@
 Every operation of /api/v1/schema/ is called, in-process through the WSGI application, with generated
 valid and invalid input, once as a caseworker and once as the coordinator of the area the caseworker's
 referrals go to, each holding a token. Path ids point half of the time at real objects (a case, its
-activity, assessment, consent, 支援会議 registration, a referral and a meeting record) and half of the
+activity, assessment, plan, consent, 支援会議 registration, a referral and a meeting record) and half of the
 time at made-up ones. Before the referral actions are fuzzed, a fresh referral in the state they need is
 set up (requested for accept, decline and withdraw; accepted for complete), so the deciding coordinator and
 the sending caseworker reach 200 and then 409, not only 403 and 404. No answer may be a 5xx, and every
@@ -164,6 +164,10 @@ def fuzz_world(db):
         ),
         "assessment_id": post(
             f"/api/v1/cases/{case}/assessments/", {"health_status": "issue", "life_history": "架空"}
+        ),
+        "plan_id": post(
+            f"/api/v1/cases/{case}/plans/",
+            {"goals": [{"text": "架空の目標", "actions": [{"agency": agency, "support": "架空の支援"}]}]},
         ),
         "consent_id": post(f"/api/v1/cases/{case}/consents/", {"agencies": [agency], "given_on": today}),
         "registration_id": post(

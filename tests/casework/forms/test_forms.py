@@ -11,7 +11,7 @@ from casework.forms import (
     CaseFilterForm,
     CaseIntakeForm,
     MemberForm,
-    PlanRoleForm,
+    PlanActionForm,
     QuickActivityForm,
     StatusChangeForm,
     TokyoDateTimeField,
@@ -178,15 +178,17 @@ def test_unbound_filter_form_means_no_filters(caseworker):
     assert CaseFilterForm(user=caseworker).to_filters() == CaseFilters()
 
 
-def test_plan_role_row_blank_is_skipped_and_half_filled_is_an_error(agency):
-    assert PlanRoleForm(data={}).is_valid()
-    assert PlanRoleForm(data={}).as_role() is None
-    half = PlanRoleForm(data={"frequency": "週1回"})
+def test_plan_action_row_blank_is_skipped_and_half_filled_is_an_error(agency):
+    blank = PlanActionForm(data={"goal": "1", "who": "agency"})
+    assert blank.is_valid() and blank.is_blank()
+    half = PlanActionForm(data={"goal": "1", "who": "agency", "frequency": "週1回"})
     assert not half.is_valid()
     assert set(half.errors) == {"agency", "support"}
-    full = PlanRoleForm(data={"agency": agency.pk, "support": " 見守り ", "frequency": "週1回"})
+    full = PlanActionForm(data={"goal": "1", "who": "agency", "agency": agency.pk, "support": " 見守り "})
     assert full.is_valid()
-    assert full.as_role() == (agency, "見守り", "週1回")
+    assert full.as_action() == services.PlanAction(support="見守り", agency=agency)
+    person = PlanActionForm(data={"goal": "1", "who": "person", "agency": agency.pk, "support": "通院"})
+    assert not person.is_valid() and set(person.errors) == {"agency"}
 
 
 def test_status_form_offers_the_services_transitions_only():
