@@ -1,0 +1,89 @@
+"""A case whose file fills every sheet: intake, members, consent, assessment, plan, a long progress record
+with a voided entry, and closure. Every name and note is invented (架空)."""
+
+import datetime
+
+from django.utils import timezone
+
+from casework import services
+from casework.models import ConsentScope
+from tests import factories
+
+VOIDED_NOTE = "架空の誤記録（取消）"
+VOID_REASON = "別ケースへの誤入力"
+RECORD_ENTRIES = 40
+LONG_NOTE = (
+    "架空の訪問記録。本人と母親に面談し、生活費と通院の状況を確認した。次回までに家計の見直しと"
+    "就労準備支援の利用について検討することを本人と合意した。"
+) * 2
+
+
+def fill_case_file(case, *, by, agency):
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=RECORD_ENTRIES + 30)
+    services.case_update(
+        case=case,
+        updated_by=by,
+        address="架空県架空市北町1-2-3 架空ハイツ101",
+        phone="03-0000-1234",
+        wishes="架空の希望：母の介護を続けながら働きたい。",
+        consultation_summary="架空の相談概要：母（82歳）の介護と本人の長期離職で生活費が不足している。",
+        referral_source="minsei",
+        contact_method="visit",
+    )
+    services.member_add(
+        case=case,
+        added_by=by,
+        name="架空 太郎",
+        name_kana="カクウ タロウ",
+        birth_date=datetime.date(1975, 6, 14),
+        sex="male",
+        relationship="self",
+        phone="090-0000-5678",
+    )
+    services.member_add(
+        case=case,
+        added_by=by,
+        name="架空 花子",
+        name_kana="カクウ ハナコ",
+        birth_date=datetime.date(1943, 1, 23),
+        sex="female",
+        relationship="parent",
+    )
+    services.consent_give(
+        case=case, given_by=by, agencies=[agency], given_on=start, scope=ConsentScope.FULL
+    )
+    services.assessment_record(
+        case=case,
+        recorded_by=by,
+        assessed_on=start + datetime.timedelta(days=3),
+        health_status="issue",
+        health_note="架空：母は要介護2、本人は腰痛で通院中。",
+        economy_status="urgent",
+        economy_note="架空：家賃を2か月滞納。",
+        life_history="架空の生活歴：高校卒業後、製造業で20年勤務。",
+        wishes="架空の思い：母と暮らし続けたい。",
+        strengths="架空の強み：料理が得意で、近所づきあいがある。",
+        analysis="架空の分析：介護と離職が重なり、相談先がなかった。",
+    )
+    services.plan_create(
+        case=case,
+        created_by=by,
+        created_on=start + datetime.timedelta(days=7),
+        long_term_goal="架空の長期目標：安定した収入を得て母と暮らし続ける。",
+        short_term_goal="架空の短期目標：家賃の滞納を解消する。",
+        review_on=today + datetime.timedelta(days=60),
+        roles=[(agency, "架空の支援：介護サービスの調整", "月1回")],
+    )
+    for n in range(RECORD_ENTRIES):
+        when = timezone.make_aware(datetime.datetime.combine(start, datetime.time(10, 0))) + datetime.timedelta(
+            days=n
+        )
+        factories.log_activity(case, by=by, when=when, agencies=[agency], note=f"{n + 1}回目：{LONG_NOTE}")
+    wrong = factories.log_activity(
+        case, by=by, when=timezone.now() - datetime.timedelta(days=2), agencies=[agency], note=VOIDED_NOTE
+    )
+    services.activity_void(activity=wrong, voided_by=by, reason=VOID_REASON)
+    services.case_close(case=case, closed_by=by, reason="goal_achieved", note="架空の終結メモ：就労が決まった。")
+    case.refresh_from_db()
+    return case
