@@ -83,7 +83,9 @@ def closure_sheet(case: Case) -> dict:
 
 
 SHEETS: tuple[Sheet, ...] = (
-    Sheet("intake", _("Consultation intake and application form"), "casework/print/intake.html", intake_sheet),
+    Sheet(
+        "intake", _("Consultation intake and application form"), "casework/print/intake.html", intake_sheet
+    ),
     Sheet("assessment", _("Intake and assessment sheet"), "casework/print/assessment.html", assessment_sheet),
     Sheet("plan", _("Plan sheet"), "casework/print/plan.html", plan_sheet),
     Sheet("record", _("Support progress record sheet"), "casework/print/record.html", record_sheet),
@@ -121,4 +123,3 @@ def print_file_context(*, case: Case, sheets: list[Sheet]) -> dict:
         "all_sheets": SHEETS,
         "chosen_codes": [sheet.code for sheet in sheets],
     }
-

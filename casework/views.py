@@ -64,7 +64,6 @@ from .forms import (
 from .models import (
     Activity,
     Assessment,
-    AuditAction,
     Case,
     CaseAccessGrant,
     Consent,

@@ -12,6 +12,8 @@ from tests import factories
 VOIDED_NOTE = "架空の誤記録（取消）"
 VOID_REASON = "別ケースへの誤入力"
 RECORD_ENTRIES = 40
+MORNING = datetime.time(10, 0)
+CLOSURE_NOTE = "架空の終結メモ：就労が決まった。"
 LONG_NOTE = (
     "架空の訪問記録。本人と母親に面談し、生活費と通院の状況を確認した。次回までに家計の見直しと"
     "就労準備支援の利用について検討することを本人と合意した。"
@@ -50,9 +52,7 @@ def fill_case_file(case, *, by, agency):
         sex="female",
         relationship="parent",
     )
-    services.consent_give(
-        case=case, given_by=by, agencies=[agency], given_on=start, scope=ConsentScope.FULL
-    )
+    services.consent_give(case=case, given_by=by, agencies=[agency], given_on=start, scope=ConsentScope.FULL)
     services.assessment_record(
         case=case,
         recorded_by=by,
@@ -76,14 +76,12 @@ def fill_case_file(case, *, by, agency):
         roles=[(agency, "架空の支援：介護サービスの調整", "月1回")],
     )
     for n in range(RECORD_ENTRIES):
-        when = timezone.make_aware(datetime.datetime.combine(start, datetime.time(10, 0))) + datetime.timedelta(
-            days=n
-        )
+        when = timezone.make_aware(datetime.datetime.combine(start + datetime.timedelta(days=n), MORNING))
         factories.log_activity(case, by=by, when=when, agencies=[agency], note=f"{n + 1}回目：{LONG_NOTE}")
     wrong = factories.log_activity(
         case, by=by, when=timezone.now() - datetime.timedelta(days=2), agencies=[agency], note=VOIDED_NOTE
     )
     services.activity_void(activity=wrong, voided_by=by, reason=VOID_REASON)
-    services.case_close(case=case, closed_by=by, reason="goal_achieved", note="架空の終結メモ：就労が決まった。")
+    services.case_close(case=case, closed_by=by, reason="goal_achieved", note=CLOSURE_NOTE)
     case.refresh_from_db()
     return case
