@@ -535,9 +535,6 @@ class PlanForm(UIForm):
     long_term_goal = forms.CharField(
         label=_("Long-term goal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    short_term_goal = forms.CharField(
-        label=_("Short-term goal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
     review_on = forms.DateField(label=_("Next review"), required=False, widget=DateInput())
     decided_at_meeting_on = forms.DateField(
         label=_("Decided at the meeting on"), required=False, widget=DateInput()
@@ -635,7 +632,7 @@ PlanRoleFormSet = forms.formset_factory(
     validate_max=True,
     can_delete=True,
 )
-PLAN_COPIED_FIELDS = ("wishes", "long_term_goal", "short_term_goal", "review_on")
+PLAN_COPIED_FIELDS = ("wishes", "long_term_goal", "review_on")
 
 
 def plan_role_formset(data=None, initial=None) -> BasePlanRoleFormSet:

@@ -364,37 +364,182 @@ class CaseSearchToken(models.Model):
         return f"{self.case_id}: {self.token}"
 
 
+class AgreementMethod(models.TextChoices):
+    """How the person's agreement to the plan was recorded (本人の同意)."""
+
+    SIGNED = "signed", _("署名")
+    VERBAL = "verbal", _("口頭で確認")
+    PROXY = "proxy", _("代理人")
+    OTHER = "other", _("その他")
+
+
 class SupportPlan(models.Model):
-    """プランシート: goals, each agency's role, and the next review date."""
+    """プランシート: the long-term goal, short-term goals (PlanGoal) with their actions (PlanRole), the next
+    review date and the person's agreement. A revision is a new row; the newest is the plan in force."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
     created_on = models.DateField(_("created on"))
     wishes = EncryptedTextField(_("the person's wishes"), blank=True)
     long_term_goal = EncryptedTextField(_("long-term goal"), blank=True)
-    short_term_goal = EncryptedTextField(_("short-term goal"), blank=True)
     review_on = models.DateField(_("next review"), null=True, blank=True)
     decided_at_meeting_on = models.DateField(_("decided at the meeting on"), null=True, blank=True)
+    # 本人の同意: when and how the person agreed to the plan; the note is free text (names get written in it)
+    agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
+    agreement_method = models.CharField(
+        _("how the agreement was recorded"),
+        max_length=16,
+        choices=AgreementMethod.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    agreement_note = EncryptedTextField(_("agreement note"), blank=True, default="", db_default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-created_on", "-id"]
         verbose_name = _("support plan")
         verbose_name_plural = _("support plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agreed_on__isnull=True, agreement_method="")
+                | (models.Q(agreed_on__isnull=False) & ~models.Q(agreement_method="")),
+                name="plan_agreement_date_and_method",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} plan {self.created_on}"
 
+    def agency_roles(self) -> list["PlanRole"]:
+        """The agencies' roles: all a summary scope shows of the plan (API.md, consents)."""
+        return [role for role in self.roles.all() if role.agency_id]
 
-class PlanRole(models.Model):
-    """A row of the plan: 支援内容 × 担当機関 × 期間・頻度."""
+    def loose_roles(self) -> list["PlanRole"]:
+        """Actions tied to no goal (plans written before goals existed)."""
+        return [role for role in self.roles.all() if role.goal_id is None]
 
-    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="roles")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    support = EncryptedTextField(_("support"))
-    frequency = models.CharField(_("period and frequency"), max_length=100, blank=True)
+
+class PlanGoal(models.Model):
+    """A short-term goal (短期目標) of a plan; its actions are the PlanRole rows pointing at it."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveSmallIntegerField(_("order"))
+    text = EncryptedTextField(_("short-term goal"))
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("short-term goal")
+        verbose_name_plural = _("short-term goals")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "order"], name="plan_goal_order_unique"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.plan_id}: {self.agency_id}"
+        return f"{self.plan_id}: goal {self.order}"
+
+
+class PlanActor(models.TextChoices):
+    """Who carries out an action of the plan: an agency, or someone who is not one."""
+
+    AGENCY = "agency", _("関係機関")
+    PERSON = "person", _("本人")
+    FAMILY = "family", _("家族")
+    CASEWORKER = "caseworker", _("担当相談員")
+    OTHER = "other", _("その他")
+
+
+class PlanRole(models.Model):
+    """An action of the plan (支援内容 × 誰が × 期間・頻度 × いつまでに), under one of its short-term goals.
+
+    "Who" is an agency (who = agency, agency set) or a non-agency actor (agency empty). Agencies that see
+    a case under the summary scope see these rows' agency, support and frequency ("the plan's roles").
+    Rows from before goals existed were attached to the plan's single migrated goal (casework 0022)."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="roles")
+    goal = models.ForeignKey(
+        PlanGoal, on_delete=models.CASCADE, null=True, blank=True, related_name="actions"
+    )
+    who = models.CharField(
+        _("who"),
+        max_length=16,
+        choices=PlanActor.choices,
+        default=PlanActor.AGENCY,
+        db_default=PlanActor.AGENCY,
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    support = EncryptedTextField(_("support"))
+    frequency = models.CharField(_("period and frequency"), max_length=100, blank=True)
+    by_when = models.DateField(_("by when"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(who=PlanActor.AGENCY, agency__isnull=False)
+                | (~models.Q(who=PlanActor.AGENCY) & models.Q(agency__isnull=True)),
+                name="plan_role_agency_or_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.agency_id or self.who}"
+
+
+class EvaluationDecision(models.TextChoices):
+    """評価シート: the next step after a review."""
+
+    CONTINUE = "continue", _("継続")
+    REVISE = "revise", _("プランの見直し")
+    CLOSE = "close", _("終結")
+
+
+class GoalResult(models.TextChoices):
+    ACHIEVED = "achieved", _("達成")
+    PARTLY = "partly", _("一部達成")
+    NOT_ACHIEVED = "not_achieved", _("未達成")
+
+
+class PlanEvaluation(models.Model):
+    """評価: a review of a plan — per goal a result, the decision, and for `continue` the next review date,
+    for `close` the closure reason (the case is closed in the same transaction)."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="evaluations")
+    evaluated_on = models.DateField(_("evaluated on"))
+    decision = models.CharField(_("decision"), max_length=16, choices=EvaluationDecision.choices)
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True, default=""
+    )
+    comment = EncryptedTextField(_("comment"), blank=True)
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["-evaluated_on", "-id"]
+        verbose_name = _("plan evaluation")
+        verbose_name_plural = _("plan evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: evaluation {self.evaluated_on}"
+
+
+class PlanGoalEvaluation(models.Model):
+    """One goal's result in an evaluation."""
+
+    evaluation = models.ForeignKey(PlanEvaluation, on_delete=models.CASCADE, related_name="goal_results")
+    goal = models.ForeignKey(PlanGoal, on_delete=models.PROTECT, related_name="evaluations")
+    result = models.CharField(_("result"), max_length=16, choices=GoalResult.choices)
+    comment = EncryptedTextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["goal__order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "goal"], name="plan_goal_evaluation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}: goal {self.goal_id} {self.result}"
 
 
 class AssessmentStatus(models.TextChoices):
@@ -880,6 +1025,7 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_CREATE = "assessment.create", _("アセスメント記録")
     ASSESSMENT_VIEW = "assessment.view", _("アセスメント閲覧")
     PLAN_CREATE = "plan.create", _("プラン作成")
+    PLAN_EVALUATE = "plan.evaluate", _("プランの評価")
     ACTIVITY_CREATE = "activity.create", _("活動記録")
     ACTIVITY_UPDATE = "activity.update", _("活動の訂正")
     ACTIVITY_VOID = "activity.void", _("活動の取消")

@@ -29,6 +29,9 @@ from .models import (
     ConsentScope,
     EcomapResource,
     HouseholdMember,
+    PlanEvaluation,
+    PlanGoal,
+    PlanGoalEvaluation,
     PlanRole,
     SupportPlan,
 )
@@ -388,10 +391,23 @@ def member_get(*, fetched_by, member_id) -> HouseholdMember:
     )
 
 
-def case_plans(*, case: Case) -> QuerySet[SupportPlan]:
-    """Plans newest first (the first is the current one), each with its agencies' roles."""
-    return case.plans.select_related("created_by").prefetch_related(
-        Prefetch("roles", queryset=PlanRole.objects.select_related("agency").order_by("id"))
+def case_plans(*, case: Case, full: bool = True) -> QuerySet[SupportPlan]:
+    """Plans newest first (the first is the plan in force), each with every action (`roles`, the agencies'
+    roles among them); with `full` (a full-scope viewer) also its goals with their actions and its
+    evaluations with their per-goal results — a summary scope never reads those."""
+    actions = PlanRole.objects.select_related("agency").order_by("id")
+    if not full:  # the agencies' roles only: 本人's or 家族's own actions are not "the plan's roles"
+        roles = Prefetch("roles", queryset=actions.filter(agency__isnull=False))
+        return case.plans.select_related("created_by").prefetch_related(roles)
+    plans = case.plans.select_related("created_by").prefetch_related(Prefetch("roles", queryset=actions))
+    return plans.prefetch_related(
+        Prefetch("goals", queryset=PlanGoal.objects.order_by("order", "id")),
+        Prefetch("goals__actions", queryset=actions),
+        Prefetch("evaluations", queryset=PlanEvaluation.objects.select_related("evaluated_by")),
+        Prefetch(
+            "evaluations__goal_results",
+            queryset=PlanGoalEvaluation.objects.select_related("goal").order_by("goal__order", "id"),
+        ),
     )
 
 

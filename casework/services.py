@@ -6,6 +6,7 @@ import datetime
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from .models import (
     Activity,
     ActivityKind,
     ActivityRevision,
+    AgreementMethod,
     Assessment,
     AssessmentStatus,
     AuditAction,
@@ -43,8 +45,14 @@ from .models import (
     ConsentDocument,
     ConsentScope,
     EcomapResource,
+    EvaluationDecision,
+    GoalResult,
     HouseholdMember,
     IssueTag,
+    PlanActor,
+    PlanEvaluation,
+    PlanGoal,
+    PlanGoalEvaluation,
     PlanRole,
     Relationship,
     SupportMeetingRegistration,
@@ -320,9 +328,11 @@ def case_change_status(
     return case
 
 
-def case_close(*, case: Case, closed_by, reason: str, note: str = "") -> Case:
+def case_close(
+    *, case: Case, closed_by, reason: str, note: str = "", on: datetime.date | None = None
+) -> Case:
     return case_change_status(
-        case=case, changed_by=closed_by, status=CaseStatus.CLOSED, closure_reason=reason, note=note
+        case=case, changed_by=closed_by, status=CaseStatus.CLOSED, closure_reason=reason, note=note, on=on
     )
 
 
@@ -498,6 +508,111 @@ def member_update(
 # --- plans ---------------------------------------------------------------------------------------
 
 
+PLAN_TEXT_MAX = 2000  # characters per goal or action: a box of the sheet, not a document
+MAX_PLAN_GOALS = 10
+MAX_PLAN_ACTIONS = 30  # per plan, all goals together
+
+
+@dataclass(frozen=True)
+class PlanAction:
+    """An action of a short-term goal: what (support), who — an agency, or 本人 / 家族 / 担当相談員 /
+    その他 —, how often and by when."""
+
+    support: str
+    who: str = PlanActor.AGENCY
+    agency: Agency | None = None
+    frequency: str = ""
+    by_when: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class PlanGoalDraft:
+    """A short-term goal as written on the sheet, with its actions in order."""
+
+    text: str
+    actions: Sequence[PlanAction] = ()
+
+
+def _plan_action_errors(action: PlanAction, *, key: str, created_on: datetime.date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not action.support.strip():
+        errors[f"{key}.support"] = _("Describe what is to be done.")
+    elif len(action.support) > PLAN_TEXT_MAX:
+        errors[f"{key}.support"] = _("Keep it to %(n)s characters.") % {"n": PLAN_TEXT_MAX}
+    if action.who not in PlanActor.values:
+        errors[f"{key}.who"] = _("Choose who does it.")
+    elif action.who == PlanActor.AGENCY and action.agency is None:
+        errors[f"{key}.agency"] = _("Choose the agency that does it.")
+    elif action.who != PlanActor.AGENCY and action.agency is not None:
+        errors[f"{key}.agency"] = _("Choose an agency only when an agency does it.")
+    if len(action.frequency) > 100:
+        errors[f"{key}.frequency"] = _("Keep it to %(n)s characters.") % {"n": 100}
+    if action.by_when is not None and action.by_when < created_on:
+        errors[f"{key}.by_when"] = _("“By when” must not be before the plan date.")
+    return errors
+
+
+def _plan_errors(
+    *,
+    created_on: datetime.date,
+    goals: Sequence[PlanGoalDraft],
+    roles: Sequence[PlanAction],
+    review_on: datetime.date | None,
+    agreed_on: datetime.date | None,
+    agreement_method: str,
+    agreement_note: str,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if created_on > timezone.localdate():
+        errors["created_on"] = _("The plan date must not be in the future.")
+    if review_on and review_on < created_on:
+        errors["review_on"] = _("The review date must not be before the plan date.")
+    if len(goals) > MAX_PLAN_GOALS:
+        errors["goals"] = _("A plan holds at most %(n)s short-term goals.") % {"n": MAX_PLAN_GOALS}
+    if sum(len(goal.actions) for goal in goals) + len(roles) > MAX_PLAN_ACTIONS:
+        errors["goals"] = _("A plan holds at most %(n)s actions.") % {"n": MAX_PLAN_ACTIONS}
+    for g, goal in enumerate(goals):
+        if not goal.text.strip():
+            errors[f"goals.{g}.text"] = _("Write the short-term goal.")
+        elif len(goal.text) > PLAN_TEXT_MAX:
+            errors[f"goals.{g}.text"] = _("Keep it to %(n)s characters.") % {"n": PLAN_TEXT_MAX}
+        for a, action in enumerate(goal.actions):
+            errors |= _plan_action_errors(action, key=f"goals.{g}.actions.{a}", created_on=created_on)
+    for r, action in enumerate(roles):
+        errors |= _plan_action_errors(action, key=f"roles.{r}", created_on=created_on)
+    if agreement_method and agreement_method not in AgreementMethod.values:
+        errors["agreement_method"] = _("Choose how the agreement was recorded.")
+    elif agreed_on and not agreement_method:
+        errors["agreement_method"] = _("Choose how the person's agreement was recorded.")
+    elif agreement_method and not agreed_on:
+        errors["agreed_on"] = _("Give the day the person agreed to the plan.")
+    if agreed_on and agreed_on > timezone.localdate():
+        errors["agreed_on"] = _("Record the agreement once it is given, not before.")
+    if agreement_note and not agreed_on and "agreed_on" not in errors:
+        errors["agreed_on"] = _("Give the day the person agreed to the plan.")
+    return errors
+
+
+def _as_action(role) -> PlanAction:
+    """Plans written before goals existed gave roles as (agency, support, frequency) tuples."""
+    if isinstance(role, PlanAction):
+        return role
+    agency, support, frequency = role
+    return PlanAction(support=support, agency=agency, frequency=frequency)
+
+
+def _plan_role(plan: SupportPlan, goal: PlanGoal | None, action: PlanAction) -> PlanRole:
+    return PlanRole(
+        plan=plan,
+        goal=goal,
+        who=action.who,
+        agency=action.agency if action.who == PlanActor.AGENCY else None,
+        support=action.support.strip(),
+        frequency=action.frequency.strip(),
+        by_when=action.by_when,
+    )
+
+
 @transaction.atomic
 def plan_create(
     *,
@@ -506,32 +621,208 @@ def plan_create(
     created_on: datetime.date | None = None,
     wishes: str = "",
     long_term_goal: str = "",
-    short_term_goal: str = "",
+    goals: Sequence[PlanGoalDraft] = (),
     review_on: datetime.date | None = None,
     decided_at_meeting_on: datetime.date | None = None,
-    roles: Iterable[tuple[Agency, str, str]] = (),
+    agreed_on: datetime.date | None = None,
+    agreement_method: str = "",
+    agreement_note: str = "",
+    roles: Iterable[PlanAction | tuple[Agency, str, str]] = (),
 ) -> SupportPlan:
-    """プランシート: a new plan version; older plans stay as history."""
+    """プランシート: a new plan version (the plan in force from now on); older plans stay as history.
+
+    `goals` are the short-term goals in order, each with its actions; `roles` are actions tied to no goal
+    (how plans were written before goals existed). Every problem is reported at once, keyed by path
+    (`goals.1.actions.0.agency`)."""
     _require_team(case, created_by)
-    plan = SupportPlan(
+    created_on = created_on or timezone.localdate()
+    goals, roles = list(goals), [_as_action(role) for role in roles]
+    errors = _plan_errors(
+        created_on=created_on,
+        goals=goals,
+        roles=roles,
+        review_on=review_on,
+        agreed_on=agreed_on,
+        agreement_method=agreement_method,
+        agreement_note=agreement_note,
+    )
+    if errors:
+        raise ValidationError(errors)
+    plan = SupportPlan.objects.create(
         case=case,
-        created_on=created_on or timezone.localdate(),
-        wishes=wishes,
-        long_term_goal=long_term_goal,
-        short_term_goal=short_term_goal,
+        created_on=created_on,
+        wishes=wishes.strip(),
+        long_term_goal=long_term_goal.strip(),
         review_on=review_on,
         decided_at_meeting_on=decided_at_meeting_on,
+        agreed_on=agreed_on,
+        agreement_method=agreement_method if agreed_on else "",
+        agreement_note=agreement_note.strip() if agreed_on else "",
         created_by=created_by,
     )
-    if review_on and review_on < plan.created_on:
-        raise ValidationError({"review_on": _("The review date must not be before the plan date.")})
-    plan.save()
-    PlanRole.objects.bulk_create(
-        PlanRole(plan=plan, agency=agency, support=support, frequency=frequency)
-        for agency, support, frequency in roles
+    rows = []
+    for order, draft in enumerate(goals, start=1):
+        goal = PlanGoal.objects.create(plan=plan, order=order, text=draft.text.strip())
+        rows += [_plan_role(plan, goal, action) for action in draft.actions]
+    rows += [_plan_role(plan, None, action) for action in roles]
+    PlanRole.objects.bulk_create(rows)
+    changes = audit.changes_between(
+        SupportPlan,
+        {},
+        {
+            "created_on": plan.created_on,
+            "wishes": plan.wishes,
+            "long_term_goal": plan.long_term_goal,
+            "review_on": plan.review_on,
+            "decided_at_meeting_on": plan.decided_at_meeting_on,
+            "agreed_on": plan.agreed_on,
+            "agreement_method": plan.agreement_method,
+            "agreement_note": plan.agreement_note,
+        },
     )
-    audit.record(actor=created_by, action=AuditAction.PLAN_CREATE, case=case, obj=plan)
+    changes["goals"] = [None, len(goals)]
+    changes["actions"] = [None, len(rows)]
+    changes["agencies"] = [None, sorted({row.agency.code for row in rows if row.agency})]
+    audit.record(actor=created_by, action=AuditAction.PLAN_CREATE, case=case, obj=plan, changes=changes)
     return plan
+
+
+# --- evaluation (評価シート) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalAssessment:
+    """One goal's result at a review: achieved / partly / not, with a comment."""
+
+    goal_id: int
+    result: str
+    comment: str = ""
+
+
+def _evaluation_errors(
+    *,
+    plan: SupportPlan,
+    goals: Sequence[PlanGoal],
+    evaluated_on: datetime.date,
+    results: Sequence[GoalAssessment],
+    decision: str,
+    next_review_on: datetime.date | None,
+    closure_reason: str,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if evaluated_on > timezone.localdate():
+        errors["evaluated_on"] = _("Record an evaluation once it is done, not before.")
+    elif evaluated_on < plan.created_on:
+        errors["evaluated_on"] = _("The evaluation must not be before the plan date.")
+    by_goal = {result.goal_id: result for result in results}
+    goal_ids = {goal.pk for goal in goals}
+    if len(by_goal) != len(results) or set(by_goal) - goal_ids:
+        errors["results"] = _("Give one result for each goal of this plan, and only for those.")
+    missing = [goal for goal in goals if goal.pk not in by_goal]
+    if missing:
+        errors["results"] = _("Give a result for every goal: goal %(orders)s has none.") % {
+            "orders": ", ".join(str(goal.order) for goal in missing)
+        }
+    for goal in goals:
+        given = by_goal.get(goal.pk)
+        if given is not None and given.result not in GoalResult.values:
+            errors[f"results.{goal.order}"] = _("Choose achieved, partly achieved or not achieved.")
+    if decision not in EvaluationDecision.values:
+        errors["decision"] = _("Choose the decision: continue, revise the plan, or close the case.")
+    elif decision == EvaluationDecision.CONTINUE:
+        if next_review_on is None:
+            errors["next_review_on"] = _("To continue the plan, give the next review date.")
+        elif next_review_on <= evaluated_on:
+            errors["next_review_on"] = _("The next review must come after this evaluation.")
+    elif decision == EvaluationDecision.CLOSE and closure_reason not in ClosureReason.values:
+        errors["closure_reason"] = _("Choose why the case is closed (終結理由).")
+    return errors
+
+
+@transaction.atomic
+def plan_evaluate(
+    *,
+    plan: SupportPlan,
+    evaluated_by,
+    results: Sequence[GoalAssessment],
+    decision: str,
+    evaluated_on: datetime.date | None = None,
+    comment: str = "",
+    next_review_on: datetime.date | None = None,
+    closure_reason: str = "",
+) -> PlanEvaluation:
+    """評価: a review of the plan in force. Every goal gets a result; then the decision:
+
+    - `continue`: the plan stays in force with `next_review_on` as its review date (the case's "reviews
+      due" follow it, as they read the plan in force's review date);
+    - `revise`: the plan stays in force, due, until the revision (a new plan, started as its copy) is saved;
+    - `close`: the case is closed with `closure_reason` on the evaluation day, in this transaction.
+    """
+    case = plan.case
+    _require_team(case, evaluated_by)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise StateConflict(_("The case is closed; reopen it before evaluating its plan."))
+    in_force = case.plans.order_by("-created_on", "-id").values_list("pk", flat=True).first()
+    if in_force != plan.pk:
+        raise StateConflict(_("Only the plan in force can be evaluated; this plan has been revised."))
+    evaluated_on = evaluated_on or timezone.localdate()
+    goals = list(plan.goals.order_by("order", "id"))
+    results = list(results)
+    errors = _evaluation_errors(
+        plan=plan,
+        goals=goals,
+        evaluated_on=evaluated_on,
+        results=results,
+        decision=decision,
+        next_review_on=next_review_on,
+        closure_reason=closure_reason,
+    )
+    if errors:
+        raise ValidationError(errors)
+    keeps_going = decision == EvaluationDecision.CONTINUE
+    evaluation = PlanEvaluation.objects.create(
+        plan=plan,
+        evaluated_on=evaluated_on,
+        decision=decision,
+        next_review_on=next_review_on if keeps_going else None,
+        closure_reason=closure_reason if decision == EvaluationDecision.CLOSE else "",
+        comment=comment.strip(),
+        evaluated_by=evaluated_by,
+        recorded_at=timezone.now(),
+    )
+    by_goal = {result.goal_id: result for result in results}
+    PlanGoalEvaluation.objects.bulk_create(
+        PlanGoalEvaluation(
+            evaluation=evaluation,
+            goal=goal,
+            result=by_goal[goal.pk].result,
+            comment=by_goal[goal.pk].comment.strip(),
+        )
+        for goal in goals
+    )
+    changes = {
+        "plan": [None, plan.pk],
+        "evaluated_on": [None, evaluated_on.isoformat()],
+        "decision": [None, decision],
+        "results": [None, {str(goal.order): by_goal[goal.pk].result for goal in goals}],
+        "comment": [None, audit.MASK if evaluation.comment else ""],
+        "goal_comments": [None, audit.MASK if any(r.comment.strip() for r in results) else ""],
+    }
+    if keeps_going:
+        changes["review_on"] = [_plain_date(plan.review_on), next_review_on.isoformat()]
+        plan.review_on = next_review_on
+        plan.save(update_fields=["review_on"])
+    audit.record(
+        actor=evaluated_by, action=AuditAction.PLAN_EVALUATE, case=case, obj=evaluation, changes=changes
+    )
+    if decision == EvaluationDecision.CLOSE:
+        case_close(case=case, closed_by=evaluated_by, reason=closure_reason, on=evaluated_on)
+    return evaluation
+
+
+def _plain_date(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 # --- assessments (インテーク・アセスメントシート) -----------------------------------------------------

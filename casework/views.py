@@ -239,7 +239,7 @@ def _scope_context(request: HttpRequest, case: Case) -> dict:
 def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, **forms) -> HttpResponse:
     in_scope = _scope_context(request, case)
     activities = in_scope.pop("activities_in_scope")
-    plans = list(selectors.case_plans(case=case))
+    plans = list(selectors.case_plans(case=case, full=in_scope["full_scope"]))
     context = in_scope | {
         "case": case,
         "can_edit_case": selectors.is_on_case_team(user=request.user, case=case),

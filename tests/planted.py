@@ -36,6 +36,9 @@ from casework.models import (
     EcomapResource,
     HouseholdMember,
     LedgerImport,
+    PlanEvaluation,
+    PlanGoal,
+    PlanGoalEvaluation,
     PlanRole,
     SupportPlan,
 )
@@ -152,13 +155,37 @@ def plant_every_encrypted_field() -> Planted:
     casework_services.ecomap_resource_add(
         case=case, added_by=caseworker, name=p.text(EcomapResource, "name"), kind="minsei"
     )
-    casework_services.plan_create(
+    plan = casework_services.plan_create(
         case=case,
         created_by=caseworker,
         wishes=p.text(SupportPlan, "wishes"),
         long_term_goal=p.text(SupportPlan, "long_term_goal"),
-        short_term_goal=p.text(SupportPlan, "short_term_goal"),
-        roles=[(partner, p.text(PlanRole, "support"), "週1回")],
+        goals=[
+            casework_services.PlanGoalDraft(
+                text=p.text(PlanGoal, "text"),
+                actions=[
+                    casework_services.PlanAction(
+                        support=p.text(PlanRole, "support"), agency=partner, frequency="週1回"
+                    ),
+                    casework_services.PlanAction(support=p.text(PlanRole, "support"), who="person"),
+                ],
+            )
+        ],
+        agreed_on=datetime.date.today(),
+        agreement_method="proxy",
+        agreement_note=p.text(SupportPlan, "agreement_note"),
+    )
+    casework_services.plan_evaluate(
+        plan=plan,
+        evaluated_by=caseworker,
+        results=[
+            casework_services.GoalAssessment(
+                goal_id=plan.goals.get().pk, result="partly", comment=p.text(PlanGoalEvaluation, "comment")
+            )
+        ],
+        decision="continue",
+        next_review_on=datetime.date.today() + datetime.timedelta(days=60),
+        comment=p.text(PlanEvaluation, "comment"),
     )
     narratives = [name for name in Assessment.content_fields() if not name.endswith("_status")]
     first = casework_services.assessment_record(

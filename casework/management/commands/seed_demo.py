@@ -617,10 +617,19 @@ class DemoBuilder:
             created_on=on,
             wishes=case.wishes,
             long_term_goal=long_term,
-            short_term_goal=short_term,
+            goals=[
+                services.PlanGoalDraft(
+                    text=short_term,
+                    actions=[
+                        services.PlanAction(support=support, agency=agency, frequency=frequency)
+                        for agency, support, frequency in roles
+                    ],
+                )
+            ],
             review_on=on + datetime.timedelta(days=90),
             decided_at_meeting_on=on,
-            roles=roles,
+            agreed_on=on,
+            agreement_method="signed",
         )
         self._write_meeting(household, on, roles=roles, goals=(long_term, short_term))
 
