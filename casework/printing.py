@@ -15,10 +15,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.staticfiles import finders
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .models import Case, CaseStatus, ClosureReason, IssueTag, ReferralSource, Relationship
+from .models import (
+    Case,
+    CaseStatus,
+    ClosureReason,
+    EvaluationDecision,
+    GoalResult,
+    IssueTag,
+    PlanEvaluation,
+    PlanGoalEvaluation,
+    ReferralSource,
+    Relationship,
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,9 @@ def assessment_sheet(case: Case) -> dict:
 
 
 def plan_sheet(case: Case) -> dict:
-    """プランシート: the plan in force (the newest) with its rows of support."""
-    return {"plan": selectors.case_plans(case=case).first()}
+    """プランシート: the plan in force (the newest): goals, each with its actions (what, who, how often, by
+    when), actions tied to no goal (plans from before goals), the review date and the person's agreement."""
+    return {"plan": selectors.case_plans(case=case, full=True).first()}
 
 
 def record_sheet(case: Case) -> dict:
@@ -72,14 +85,32 @@ def record_sheet(case: Case) -> dict:
 
 
 def evaluation_sheet(case: Case) -> dict:
-    """評価シート: each plan (oldest first) with the review it was due for; the newest is in force."""
-    return {"plans_reviewed": list(selectors.case_plans(case=case).order_by("created_on", "id"))}
+    """評価シート: every evaluation of every plan, oldest first: per goal the result and comment, the
+    decision, and the next review or the closure reason."""
+    results = Prefetch(
+        "goal_results",
+        queryset=PlanGoalEvaluation.objects.select_related("goal").order_by("goal__order", "id"),
+    )
+    evaluations = (
+        PlanEvaluation.objects.filter(plan__case=case)
+        .select_related("plan", "evaluated_by")
+        .prefetch_related(results)
+        .order_by("evaluated_on", "id")
+    )
+    return {"evaluations": evaluations, "goal_results": GoalResult.choices}
 
 
 def closure_sheet(case: Case) -> dict:
-    """終結: the date, the reason and the worker's note on the change to 終結 (the latest, after a reopen)."""
+    """終結: the date, the reason and the worker's note on the change to 終結 (the latest, after a reopen),
+    or the comment of the evaluation that closed the case."""
     closing = selectors.case_status_history(case=case).filter(to_status=CaseStatus.CLOSED).first()
-    return {"closing": closing, "closure_reasons": ClosureReason.choices}
+    closing_evaluation = (
+        PlanEvaluation.objects.filter(plan__case=case, decision=EvaluationDecision.CLOSE)
+        .order_by("-evaluated_on", "-id")
+        .first()
+    )
+    note = (closing.note if closing else "") or (closing_evaluation.comment if closing_evaluation else "")
+    return {"closing": closing, "closing_note": note, "closure_reasons": ClosureReason.choices}
 
 
 SHEETS: tuple[Sheet, ...] = (

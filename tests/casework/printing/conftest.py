@@ -1,12 +1,13 @@
 import pytest
 
-from tests.casework.printing.file_world import fill_case_file
+from tests import factories
+from tests.casework.printing.file_world import OPENED_ON, fill_case_file
 
 
 @pytest.fixture
-def full_file(case, caseworker, agency):
+def full_file(caseworker, area, agency):
     """The caseworker's own case with every sheet filled (file_world.py)."""
-    case.issues.create(tag="poverty")
+    case = factories.make_case(by=caseworker, area=area, issues=("8050", "poverty"), opened_on=OPENED_ON)
     return fill_case_file(case, by=caseworker, agency=agency)
 
 

@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from casework import services
 from casework.models import ConsentScope
+from casework.services import GoalAssessment, PlanAction, PlanGoalDraft
 from tests import factories
 
 VOIDED_NOTE = "架空の誤記録（取消）"
 VOID_REASON = "別ケースへの誤入力"
 RECORD_ENTRIES = 40
 MORNING = datetime.time(10, 0)
+GOAL_TEXT = "架空の短期目標：家賃の滞納を解消する。"
 CLOSURE_NOTE = "架空の終結メモ：就労が決まった。"
 LONG_NOTE = (
     "架空の訪問記録。本人と母親に面談し、生活費と通院の状況を確認した。次回までに家計の見直しと"
@@ -20,9 +22,12 @@ LONG_NOTE = (
 ) * 2
 
 
+OPENED_ON = timezone.localdate() - datetime.timedelta(days=RECORD_ENTRIES + 30)
+
+
 def fill_case_file(case, *, by, agency):
     today = timezone.localdate()
-    start = today - datetime.timedelta(days=RECORD_ENTRIES + 30)
+    start = OPENED_ON
     services.case_update(
         case=case,
         updated_by=by,
@@ -66,14 +71,27 @@ def fill_case_file(case, *, by, agency):
         strengths="架空の強み：料理が得意で、近所づきあいがある。",
         analysis="架空の分析：介護と離職が重なり、相談先がなかった。",
     )
-    services.plan_create(
+    plan = services.plan_create(
         case=case,
         created_by=by,
         created_on=start + datetime.timedelta(days=7),
         long_term_goal="架空の長期目標：安定した収入を得て母と暮らし続ける。",
-        short_term_goal="架空の短期目標：家賃の滞納を解消する。",
+        goals=[
+            PlanGoalDraft(
+                GOAL_TEXT,
+                actions=[
+                    PlanAction("架空の支援：家計相談と分納の交渉", who="caseworker", frequency="週1回"),
+                    PlanAction("架空の支援：介護サービスの調整", agency=agency, frequency="月1回"),
+                ],
+            ),
+            PlanGoalDraft(
+                "架空の短期目標：就労準備支援を利用する。",
+                actions=[PlanAction("架空の行動：説明会に参加する", who="person", by_when=today)],
+            ),
+        ],
         review_on=today + datetime.timedelta(days=60),
-        roles=[(agency, "架空の支援：介護サービスの調整", "月1回")],
+        agreed_on=start + datetime.timedelta(days=7),
+        agreement_method="signed",
     )
     for n in range(RECORD_ENTRIES):
         when = timezone.make_aware(datetime.datetime.combine(start + datetime.timedelta(days=n), MORNING))
@@ -82,6 +100,18 @@ def fill_case_file(case, *, by, agency):
         case, by=by, when=timezone.now() - datetime.timedelta(days=2), agencies=[agency], note=VOIDED_NOTE
     )
     services.activity_void(activity=wrong, voided_by=by, reason=VOID_REASON)
-    services.case_close(case=case, closed_by=by, reason="goal_achieved", note=CLOSURE_NOTE)
+    goals = list(plan.goals.order_by("order"))
+    services.plan_evaluate(
+        plan=plan,
+        evaluated_by=by,
+        evaluated_on=today - datetime.timedelta(days=1),
+        results=[
+            GoalAssessment(goals[0].pk, "achieved", "架空の評価：滞納は解消した。"),
+            GoalAssessment(goals[1].pk, "partly", "架空の評価：説明会に参加した。"),
+        ],
+        decision="close",
+        closure_reason="goal_achieved",
+        comment=CLOSURE_NOTE,
+    )
     case.refresh_from_db()
     return case
