@@ -15,3 +15,9 @@ def full_file(caseworker, area, agency):
 def cw_client(client, caseworker):
     client.force_login(caseworker)
     return client
+
+
+@pytest.fixture
+def other_case(other_caseworker, other_area):
+    """A case of another area team: the north caseworker must not learn it exists."""
+    return factories.make_case(by=other_caseworker, area=other_area, name="他区 花子", kana="タク ハナコ")
