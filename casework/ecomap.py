@@ -92,7 +92,8 @@ def plan_role_ties(context: EcomapContext) -> Iterable[Tie]:
     plan = context.case.plans.order_by("-created_on", "-id").first()
     if plan is None:
         return
-    for role in PlanRole.objects.filter(plan=plan).select_related("agency").order_by("id"):
+    roles = PlanRole.objects.filter(plan=plan, agency__isnull=False)  # 本人's or 家族's own actions: no tie
+    for role in roles.select_related("agency").order_by("id"):
         yield agency_tie(role.agency, source=_("プラン"), strength=TieStrength.STRONG)
 
 

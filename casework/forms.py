@@ -23,16 +23,20 @@ from .models import (
     ASSESSMENT_DOMAINS,
     ASSESSMENT_SUMMARIES,
     ActivityKind,
+    AgreementMethod,
     AssessmentStatus,
     CaseStatus,
     ClosureReason,
     ConsentScope,
     ContactMethod,
     EcomapKind,
+    EvaluationDecision,
+    GoalResult,
     HouseholdMember,
     IssueTag,
     MeetingKind,
     Partnership,
+    PlanActor,
     ReferralSource,
     Relationship,
     ScreeningOutcome,
@@ -526,7 +530,7 @@ class EcomapResourceRemoveForm(forms.Form):
 
 
 class PlanForm(UIForm):
-    """プランシート."""
+    """プランシート: the plan's own fields and the person's agreement; goals and actions are PlanSheet's."""
 
     created_on = forms.DateField(label=_("Plan date"), widget=DateInput())
     wishes = forms.CharField(
@@ -538,6 +542,15 @@ class PlanForm(UIForm):
     review_on = forms.DateField(label=_("Next review"), required=False, widget=DateInput())
     decided_at_meeting_on = forms.DateField(
         label=_("Decided at the meeting on"), required=False, widget=DateInput()
+    )
+    agreed_on = forms.DateField(label=_("Agreed on"), required=False, widget=DateInput())
+    agreement_method = forms.ChoiceField(
+        label=_("How the agreement was recorded"),
+        required=False,
+        choices=_blank("—") + AgreementMethod.choices,
+    )
+    agreement_note = forms.CharField(
+        label=_("Note on the agreement"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, **kwargs):
@@ -581,12 +594,34 @@ class AssessmentForm(UIForm):
         return [self[code] for code, _label in ASSESSMENT_SUMMARIES]
 
 
-class PlanRoleForm(UIForm):
-    """One row of the plan: 担当機関 × 支援内容 × 期間・頻度. A row left blank is skipped."""
+class PlanGoalForm(UIForm):
+    """A short-term goal (短期目標). A goal left blank, with no action filled in, is skipped."""
 
+    text = forms.CharField(
+        label=_("Short-term goal"),
+        required=False,
+        max_length=services.PLAN_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    remove = forms.BooleanField(label=_("Remove this goal and its actions"), required=False)
+
+
+class PlanActionForm(UIForm):
+    """An action of a goal: who (an agency, or 本人 / 家族 / 担当相談員 / その他), what, how often, by when.
+    A row left blank is skipped; `goal` (hidden) is the number of the goal it belongs to."""
+
+    goal = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    who = forms.ChoiceField(label=_("Who"), choices=PlanActor.choices, initial=PlanActor.AGENCY)
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=None, required=False)
-    support = forms.CharField(label=_("Support"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    support = forms.CharField(
+        label=_("What"),
+        required=False,
+        max_length=services.PLAN_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     frequency = forms.CharField(label=_("Period and frequency"), required=False, max_length=100)
+    by_when = forms.DateField(label=_("By when"), required=False, widget=DateInput())
+    remove = forms.BooleanField(label=_("Remove this action"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -594,82 +629,298 @@ class PlanRoleForm(UIForm):
 
     def clean(self):
         data = super().clean()
-        agency, support = data.get("agency"), (data.get("support") or "").strip()
-        if (agency or support or data.get("frequency")) and not (agency and support):
-            if not agency:
-                self.add_error("agency", _("Choose the agency for this support."))
-            if not support:
-                self.add_error("support", _("Describe the support this agency gives."))
+        if self.is_blank() or data.get("remove"):
+            return data
+        who, agency = data.get("who"), data.get("agency")
+        if not (data.get("support") or "").strip():
+            self.add_error("support", _("Describe what is to be done."))
+        if who == PlanActor.AGENCY and not agency:
+            self.add_error("agency", _("Choose the agency that does it."))
+        elif who and who != PlanActor.AGENCY and agency:
+            self.add_error("agency", _("Choose an agency only when an agency does it."))
         return data
 
-    def as_role(self):
+    def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        if not data.get("agency"):
-            return None
-        return (data["agency"], data["support"].strip(), data.get("frequency", "").strip())
-
-
-class BasePlanRoleFormSet(forms.BaseFormSet):
-    """As many rows as the plan needs: one blank row to fill, "add a row" for more, a box to remove one."""
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = _("Remove this row")
-
-    def roles(self) -> list:
-        """(agency, support, frequency) of the rows kept, in order; blank and removed rows left out."""
-        kept = (form for form in self.forms if not (self.can_delete and self._should_delete_form(form)))
-        return [role for role in (form.as_role() for form in kept) if role]
-
-
-MAX_PLAN_ROLES = 30
-PlanRoleFormSet = forms.formset_factory(
-    PlanRoleForm,
-    formset=BasePlanRoleFormSet,
-    extra=1,
-    max_num=MAX_PLAN_ROLES,
-    validate_max=True,
-    can_delete=True,
-)
-PLAN_COPIED_FIELDS = ("wishes", "long_term_goal", "review_on")
-
-
-def plan_role_formset(data=None, initial=None) -> BasePlanRoleFormSet:
-    return PlanRoleFormSet(data=data, initial=initial, prefix="roles")
-
-
-def plan_revision_forms(plan) -> tuple[PlanForm, BasePlanRoleFormSet]:
-    """A new plan version starts as a copy of the plan in force: its wishes, goals, review date and every
-    role (a new plan date; the meeting that decides it is a new one). Without a plan: blank forms."""
-    if plan is None:
-        return PlanForm(), plan_role_formset()
-    initial = {name: getattr(plan, name) for name in PLAN_COPIED_FIELDS}
-    roles = [
-        {"agency": role.agency_id, "support": role.support, "frequency": role.frequency}
-        for role in plan.roles.all()
-    ]
-    return PlanForm(initial=initial), plan_role_formset(initial=roles)
-
-
-def plan_forms_with_another_row(data) -> tuple[PlanForm, BasePlanRoleFormSet]:
-    """ "Add a row" (works without JavaScript): the typed plan back as unbound forms — so nothing is
-    reported as an error yet — with the rows marked for removal left out and one blank row more (blank rows
-    already there stay: pressing "add a row" always shows one more)."""
-    plan = PlanForm()
-    initial = {name: data.get(plan.add_prefix(name), "") for name in plan.fields}
-    rows = []
-    try:
-        total = min(int(data.get("roles-TOTAL_FORMS", 0)), MAX_PLAN_ROLES)
-    except ValueError:
-        total = 0
-    for index in range(total):
-        if data.get(f"roles-{index}-DELETE"):
-            continue
-        rows.append(
-            {name: data.get(f"roles-{index}-{name}", "") for name in ("agency", "support", "frequency")}
+        return not any(
+            (
+                data.get("agency"),
+                (data.get("support") or "").strip(),
+                data.get("frequency"),
+                data.get("by_when"),
+            )
         )
-    return PlanForm(initial=initial), plan_role_formset(initial=rows[: MAX_PLAN_ROLES - 1])
+
+    def as_action(self) -> services.PlanAction:
+        data = self.cleaned_data
+        return services.PlanAction(
+            support=data["support"].strip(),
+            who=data["who"],
+            agency=data.get("agency"),
+            frequency=(data.get("frequency") or "").strip(),
+            by_when=data.get("by_when"),
+        )
+
+
+MAX_PLAN_GOALS = services.MAX_PLAN_GOALS
+MAX_PLAN_ACTIONS = services.MAX_PLAN_ACTIONS
+PLAN_COPIED_FIELDS = ("wishes", "long_term_goal", "review_on")
+ACTION_FIELDS = ("who", "agency", "support", "frequency", "by_when")
+
+
+class PlanSheet:
+    """The plan form: PlanForm, then each goal with its actions. Works without JavaScript: "add a goal"
+    and "add an action" send the form back to be shown again, one blank row more, nothing saved (the
+    rows are plain numbered fields, `goals-N-…` and `actions-N-…` with the goal's number in each action).
+
+    Bound, it checks every row; `drafts()` are the goals and actions kept (blank and removed rows left
+    out), and `apply_errors` puts the service's path-keyed errors (`goals.1.actions.0.agency`) back onto
+    the row they are about."""
+
+    def __init__(self, data=None, *, plan_initial=None, goals=None):
+        self.header = PlanForm(data, initial=plan_initial)
+        self.is_bound = data is not None
+        if data is not None:
+            goal_total = _count(data, "goals-TOTAL", MAX_PLAN_GOALS)
+            action_total = _count(data, "actions-TOTAL", MAX_PLAN_ACTIONS)
+            goal_forms = [PlanGoalForm(data, prefix=f"goals-{i}") for i in range(goal_total)]
+            actions = [PlanActionForm(data, prefix=f"actions-{j}") for j in range(action_total)]
+            by_goal: dict[int, list[PlanActionForm]] = {}
+            for form in actions:
+                by_goal.setdefault(_int(data.get(form.add_prefix("goal"))), []).append(form)
+            self.goals = [(form, by_goal.get(i + 1, [])) for i, form in enumerate(goal_forms)]
+        else:
+            self.goals = self._unbound(goals or [{"text": "", "actions": [{}]}])
+        self._kept: list[tuple[PlanGoalForm, list[PlanActionForm]]] = []
+
+    @staticmethod
+    def _unbound(goals: list[dict]) -> list:
+        """Unbound rows from initial values ({"text", "actions": [initial, ...]}), numbered in order."""
+        rows, j = [], 0
+        for i, goal in enumerate(goals[:MAX_PLAN_GOALS]):
+            goal_form = PlanGoalForm(prefix=f"goals-{i}", initial={"text": goal.get("text", "")})
+            action_forms = []
+            for action in goal.get("actions", []):
+                if j >= MAX_PLAN_ACTIONS:
+                    break
+                initial = {"who": PlanActor.AGENCY, **action, "goal": i + 1}
+                action_forms.append(PlanActionForm(prefix=f"actions-{j}", initial=initial))
+                j += 1
+            rows.append((goal_form, action_forms))
+        return rows
+
+    @classmethod
+    def from_plan(cls, plan) -> PlanSheet:
+        """A new plan version starts as a copy of the plan in force: its wishes, goals, review date and every
+        action (a new plan date; the meeting and the person's agreement are new ones). No plan: blank."""
+        if plan is None:
+            return cls()
+        goals = [
+            {"text": goal.text, "actions": [*map(_action_initial, goal.actions.all()), {}]}
+            for goal in plan.goals.all()
+        ]
+        loose = [_action_initial(action) for action in plan.loose_roles()]
+        if loose:  # actions of a plan from before goals: offered under a goal still to be written
+            goals.append({"text": "", "actions": [*loose, {}]})
+        return cls(
+            plan_initial={name: getattr(plan, name) for name in PLAN_COPIED_FIELDS},
+            goals=goals or None,
+        )
+
+    @classmethod
+    def with_more_rows(cls, data, *, add_goal: bool = False, add_action_to: int | None = None) -> PlanSheet:
+        """The typed plan back as unbound forms — so nothing is reported as an error yet — with removed
+        goals and actions left out, and a blank goal (add_goal) or a blank action under goal
+        `add_action_to` (1-based) added; blank rows already there stay (a press always shows one more)."""
+        header = PlanForm()
+        plan_initial = {name: data.get(header.add_prefix(name), "") for name in header.fields}
+        goal_total = _count(data, "goals-TOTAL", MAX_PLAN_GOALS)
+        action_total = _count(data, "actions-TOTAL", MAX_PLAN_ACTIONS)
+        actions: dict[int, list[dict]] = {}
+        for j in range(action_total):
+            if data.get(f"actions-{j}-remove"):
+                continue
+            row = {name: data.get(f"actions-{j}-{name}", "") for name in ACTION_FIELDS}
+            actions.setdefault(_int(data.get(f"actions-{j}-goal")), []).append(row)
+        goals = []
+        for i in range(goal_total):
+            if data.get(f"goals-{i}-remove"):
+                continue
+            rows = actions.get(i + 1, [])
+            if add_action_to == i + 1 or not rows:
+                rows.append({})
+            goals.append({"text": data.get(f"goals-{i}-text", ""), "actions": rows})
+        if add_goal or not goals:
+            goals.append({"text": "", "actions": [{}]})
+        return cls(plan_initial=plan_initial, goals=goals)
+
+    def goal_rows(self) -> list[tuple[int, PlanGoalForm, list[PlanActionForm]]]:
+        return [(i + 1, goal, actions) for i, (goal, actions) in enumerate(self.goals)]
+
+    @property
+    def goal_total(self) -> int:
+        return len(self.goals)
+
+    @property
+    def action_total(self) -> int:
+        return sum(len(actions) for _goal, actions in self.goals)
+
+    def forms(self) -> list[forms.Form]:
+        return [self.header] + [f for goal, actions in self.goals for f in (goal, *actions)]
+
+    def is_valid(self) -> bool:
+        valid = all([form.is_valid() for form in self.forms()])  # every form checked, errors on each
+        if not valid:
+            return False
+        self._kept = []
+        for goal, actions in self.goals:
+            if goal.cleaned_data.get("remove"):
+                continue
+            kept = [a for a in actions if not a.cleaned_data.get("remove") and not a.is_blank()]
+            if not goal.cleaned_data.get("text", "").strip() and not kept:
+                continue  # a blank goal with no action: skipped
+            self._kept.append((goal, kept))
+        return True
+
+    def plan_fields(self) -> dict:
+        return self.header.cleaned_data
+
+    def drafts(self) -> list[services.PlanGoalDraft]:
+        return [
+            services.PlanGoalDraft(text=goal.cleaned_data["text"], actions=[a.as_action() for a in actions])
+            for goal, actions in self._kept
+        ]
+
+    def apply_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            apply_service_errors(self.header, error)
+            return
+        for key, messages in error.message_dict.items():
+            form, field = self._form_for(key)
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+
+    def _form_for(self, key: str) -> tuple[forms.Form, str | None]:
+        parts = key.split(".")
+        try:
+            if parts[0] == "goals" and len(parts) == 3:
+                return self._kept[int(parts[1])][0], parts[2]
+            if parts[0] == "goals" and len(parts) == 5:
+                return self._kept[int(parts[1])][1][int(parts[3])], parts[4]
+        except (IndexError, ValueError):
+            pass
+        return self.header, key if key in self.header.fields else None
+
+    def has_errors(self) -> bool:
+        return any(form.errors for form in self.forms() if form.is_bound)
+
+
+def _action_initial(action) -> dict:
+    return {
+        "who": action.who,
+        "agency": action.agency_id,
+        "support": action.support,
+        "frequency": action.frequency,
+        "by_when": action.by_when,
+    }
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _count(data, name: str, most: int) -> int:
+    return max(0, min(_int(data.get(name)), most))
+
+
+# --- evaluation (評価シート) ---------------------------------------------------------------------------
+
+
+class PlanEvaluationForm(UIForm):
+    """評価: per goal a result and a comment, the decision, and what the decision needs (the next review
+    date to continue, the 終結理由 to close). The rules are the service's; this form checks shapes."""
+
+    evaluated_on = forms.DateField(label=_("Evaluation date"), widget=DateInput())
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=EvaluationDecision.choices, widget=forms.RadioSelect
+    )
+    next_review_on = forms.DateField(
+        label=_("Next review"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("To continue the plan."),
+    )
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"),
+        required=False,
+        choices=_blank("—") + ClosureReason.choices,
+        help_text=_("To close the case."),
+    )
+    comment = forms.CharField(
+        label=_("Overall comment"),
+        required=False,
+        max_length=services.PLAN_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluated_on"].initial = timezone.localdate
+        self.goals = list(goals)
+        for goal in self.goals:
+            self.fields[f"goal-{goal.pk}-result"] = forms.ChoiceField(
+                label=_("Result"),
+                choices=GoalResult.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose a result for this goal.")},
+            )
+            self.fields[f"goal-{goal.pk}-comment"] = forms.CharField(
+                label=_("Comment"),
+                required=False,
+                max_length=services.PLAN_TEXT_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def goal_rows(self) -> list[tuple]:
+        return [
+            (goal, self[f"goal-{goal.pk}-result"], self[f"goal-{goal.pk}-comment"]) for goal in self.goals
+        ]
+
+    def results(self) -> list[services.GoalAssessment]:
+        return [
+            services.GoalAssessment(
+                goal_id=goal.pk,
+                result=self.cleaned_data[f"goal-{goal.pk}-result"],
+                comment=self.cleaned_data[f"goal-{goal.pk}-comment"],
+            )
+            for goal in self.goals
+        ]
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "evaluated_on": data["evaluated_on"],
+            "decision": data["decision"],
+            "next_review_on": data.get("next_review_on"),
+            "closure_reason": data.get("closure_reason", ""),
+            "comment": data.get("comment", ""),
+            "results": self.results(),
+        }
+
+    def apply_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            by_order = {str(goal.order): goal for goal in self.goals}
+            for key, messages in error.message_dict.items():
+                target = key if key in self.fields else None
+                if key.startswith("results.") and key[8:] in by_order:
+                    target = f"goal-{by_order[key[8:]].pk}-result"
+                for message in messages:
+                    self.add_error(target, message)
+        else:
+            apply_service_errors(self, error)
 
 
 # --- status -----------------------------------------------------------------------------------------

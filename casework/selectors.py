@@ -411,6 +411,21 @@ def case_plans(*, case: Case, full: bool = True) -> QuerySet[SupportPlan]:
     )
 
 
+def plan_in_force_id(*, case: Case) -> int | None:
+    """The plan in force: the newest (the order next_review_subquery reads the review date in)."""
+    return case.plans.order_by("-created_on", "-id").values_list("pk", flat=True).first()
+
+
+def plan_evaluations(*, plan: SupportPlan) -> QuerySet[PlanEvaluation]:
+    """A plan's evaluations, newest first, each with its per-goal results in goal order."""
+    return plan.evaluations.select_related("evaluated_by").prefetch_related(
+        Prefetch(
+            "goal_results",
+            queryset=PlanGoalEvaluation.objects.select_related("goal").order_by("goal__order", "id"),
+        )
+    )
+
+
 def can_read_assessment(*, user, case: Case) -> bool:
     """Who may read a case's assessments (narratives of health, debt, family…): those who see the case in
     full (the team, agencies sharing it fully, a manager's break-glass read); a summary scope never shows

@@ -64,6 +64,7 @@ from .selectors import (
     can_void_activity,
     is_case_area_coordinator,
     is_on_case_team,
+    plan_in_force_id,
 )
 
 
@@ -763,8 +764,7 @@ def plan_evaluate(
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.CLOSED:
         raise StateConflict(_("The case is closed; reopen it before evaluating its plan."))
-    in_force = case.plans.order_by("-created_on", "-id").values_list("pk", flat=True).first()
-    if in_force != plan.pk:
+    if plan_in_force_id(case=case) != plan.pk:
         raise StateConflict(_("Only the plan in force can be evaluated; this plan has been revised."))
     evaluated_on = evaluated_on or timezone.localdate()
     goals = list(plan.goals.order_by("order", "id"))

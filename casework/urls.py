@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, plan_views, views
 
 app_name = "casework"
 urlpatterns = [
@@ -31,7 +31,8 @@ urlpatterns = [
         views.ecomap_resource_remove,
         name="ecomap_resource_remove",
     ),
-    path("<int:case_id>/plans/", views.plan_create, name="plan_create"),
+    path("<int:case_id>/plans/new/", plan_views.plan_create, name="plan_create"),
+    path("<int:case_id>/plans/<int:plan_id>/evaluate/", plan_views.plan_evaluate, name="plan_evaluate"),
     path("<int:case_id>/assessments/", views.assessment_history, name="assessment_history"),
     path("<int:case_id>/assessments/new/", views.assessment_create, name="assessment_create"),
     path(

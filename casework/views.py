@@ -49,7 +49,6 @@ from .forms import (
     EcomapResourceRemoveForm,
     LeadCaseworkerForm,
     MemberForm,
-    PlanForm,
     QuickActivityForm,
     ReopenForm,
     ShareOverrideForm,
@@ -57,9 +56,6 @@ from .forms import (
     SupportMeetingForm,
     VoidForm,
     apply_service_errors,
-    plan_forms_with_another_row,
-    plan_revision_forms,
-    plan_role_formset,
 )
 from .models import (
     Activity,
@@ -252,7 +248,6 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "timeline_limit": TIMELINE_LIMIT,
         "log_form": forms.get("log_form") or QuickActivityForm(agencies_for=request.user),
         "member_form": forms.get("member_form") or MemberForm(parents=selectors.case_members(case=case)),
-        "plan_open": forms.get("plan_open", False),
         "status_form": forms.get("status_form")
         or StatusChangeForm(next_statuses=services.TRANSITIONS[case.status]),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -262,10 +257,6 @@ def _render_case_detail(request: HttpRequest, case: Case, *, status: int = 200, 
         "assessment": selectors.assessment_latest(case=case),
         "case_meetings": list(meeting_selectors.case_meetings(case=case, fetched_by=request.user)),
     }
-    if "plan_form" in forms:
-        context |= {"plan_form": forms["plan_form"], "role_formset": forms["role_formset"]}
-    else:
-        context["plan_form"], context["role_formset"] = plan_revision_forms(context["current_plan"])
     context |= _access_control_context(request, case, forms)
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -424,26 +415,6 @@ def member_edit(request: HttpRequest, case_id: int, member_id: int) -> HttpRespo
     else:
         services.case_record_read(case=case, read_by=request.user)  # the form shows personal data
     return render(request, "casework/member_form.html", {"case": case, "form": form}, status=status)
-
-
-@staff_login_required
-@require_POST
-def plan_create(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case_or_404(request, case_id)
-    _require_case_team(request, case)
-    if "add_role" in request.POST:  # "add a row": the form again, one blank row more, nothing saved
-        form, roles = plan_forms_with_another_row(request.POST)
-        return _render_case_detail(request, case, plan_form=form, role_formset=roles, plan_open=True)
-    form, roles = PlanForm(request.POST), plan_role_formset(request.POST)
-    if form.is_valid() and roles.is_valid():
-        try:
-            services.plan_create(case=case, created_by=request.user, **form.cleaned_data, roles=roles.roles())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The support plan was saved."))
-            return redirect(_case_url(case, "plan"))
-    return _render_case_detail(request, case, status=FORM_ERROR, plan_form=form, role_formset=roles)
 
 
 # --- assessment (インテーク・アセスメントシート) --------------------------------------------------------

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("network.api")),
     path("", include("casework.api")),
     path("", include("casework.meeting_api")),
+    path("", include("casework.plan_api")),
     path("", include("reports.api")),
     path("", include("referrals.api")),
 ]

@@ -201,3 +201,21 @@ def test_running_seed_demo_again_adds_no_report_data(demo, settings):
         ActionPlanEvaluation.objects.count(),
     )
     assert after == before
+
+
+def test_demo_plans_are_sheets_with_agreements_and_evaluations(demo):
+    """Plans have goals with actions by agencies and by the person or family, an agreement, and some have
+    evaluations of each kind of decision — closures by evaluation close their case with its reason."""
+    from casework.models import PlanEvaluation, PlanGoal, PlanRole, SupportPlan
+
+    plans = SupportPlan.objects.all()
+    assert plans.exists()
+    assert not plans.filter(agreed_on__isnull=True).exists()
+    assert set(PlanGoal.objects.values_list("order", flat=True)) == {1, 2}
+    assert PlanRole.objects.filter(agency__isnull=True).values("who").distinct().count() >= 2
+    decisions = set(PlanEvaluation.objects.values_list("decision", flat=True))
+    assert decisions == {"continue", "revise", "close"}
+    for evaluation in PlanEvaluation.objects.filter(decision="close").select_related("plan__case"):
+        case = evaluation.plan.case
+        assert (case.status, case.closure_reason) == ("closed", evaluation.closure_reason)
+        assert evaluation.goal_results.count() == evaluation.plan.goals.count()

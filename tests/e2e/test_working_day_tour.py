@@ -114,17 +114,22 @@ def test_a_caseworkers_day(live_server, chromium, day, phone):
     expect(page.locator(f"#member-{day['son'].pk}")).to_contain_text("090-1234-5678")
     assert HouseholdMember.objects.get(pk=day["son"].pk).phone == "090-1234-5678"
 
-    # Revise the plan: the form starts as a copy of the plan in force; one more role row
-    page.locator("#plan-panel summary").click()
+    # Revise the plan: the plan page starts as a copy of the plan in force. Its role predates goals, so it
+    # comes under a goal still to be written; one more action under it
+    page.locator("#plan").get_by_role("link", name="プランを見直す（新しい版を作成）").click()
     plan_form = page.locator("#plan-form")
     expect(plan_form.get_by_label("長期目標")).to_have_value("地域で安心して暮らし続ける")
-    rows_before = plan_form.locator("fieldset.role-row").count()
-    plan_form.get_by_role("button", name="行を追加").click()
+    goal = plan_form.locator("#goal-1")
+    rows_before = goal.locator("fieldset.plan-action-row").count()
+    goal.get_by_label("短期目標").fill("見守りの体制を保つ")
+    goal.get_by_role("button", name="この目標に支援を追加").click()
     plan_form = page.locator("#plan-form")
-    expect(plan_form.locator("fieldset.role-row")).to_have_count(rows_before + 1)
+    goal = plan_form.locator("#goal-1")
+    expect(goal.locator("fieldset.plan-action-row")).to_have_count(rows_before + 1)
+    expect(goal.get_by_label("短期目標")).to_have_value("見守りの体制を保つ")
     next_review = timezone.localdate() + datetime.timedelta(days=90)
     plan_form.get_by_label("次回評価日").fill(next_review.isoformat())
-    last_row = plan_form.locator("fieldset.role-row").last
+    last_row = goal.locator("fieldset.plan-action-row").last
     last_row.get_by_label("支援内容").fill("就労準備支援の紹介")
     last_row.get_by_label("担当機関").select_option(label="北部地域包括支援センター")
     _clean(page, violations)
@@ -136,6 +141,7 @@ def test_a_caseworkers_day(live_server, chromium, day, phone):
     revised = plans.first()
     assert revised.long_term_goal == "地域で安心して暮らし続ける" and revised.review_on == next_review
     assert {role.support for role in revised.roles.all()} >= {"月1回の訪問と見守り", "就労準備支援の紹介"}
+    assert revised.goals.get().text == "見守りの体制を保つ"
 
     # Log a visit with the quick log
     quick_log = page.locator("#quick-log")

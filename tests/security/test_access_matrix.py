@@ -123,6 +123,31 @@ class World:
         assessment = services.assessment_record(
             case=case, recorded_by=user, health_status="issue", life_history=f"秘匿{label}生活歴"
         )
+        # A plan sheet with an evaluation: goal texts, the agreement note and comments are personal data.
+        plan = services.plan_create(
+            case=case,
+            created_by=user,
+            goals=[
+                services.PlanGoalDraft(
+                    text=f"秘匿{label}短期目標",
+                    actions=[services.PlanAction(support=f"秘匿{label}本人の取組", who="person")],
+                )
+            ],
+            agreed_on=datetime.date.today(),
+            agreement_method="verbal",
+            agreement_note=f"秘匿{label}同意メモ",
+        )
+        services.plan_evaluate(
+            plan=plan,
+            evaluated_by=user,
+            results=[
+                services.GoalAssessment(
+                    goal_id=plan.goals.get().pk, result="partly", comment=f"秘匿{label}目標所見"
+                )
+            ],
+            decision="revise",
+            comment=f"秘匿{label}評価所見",
+        )
         case.objects = {
             "case_id": case.pk,
             "assessment_id": assessment.pk,
@@ -134,6 +159,7 @@ class World:
             "member_id": member.pk,
             "resource_id": resource.pk,
             "meeting_id": self._meeting(case, user, label).pk,
+            "plan_id": plan.pk,
             # Not an object of the case: an upload only its uploader sees (404 for every actor here).
             "import_id": self._ledger_import(area, label).pk,
         }
@@ -147,6 +173,11 @@ class World:
             f"秘匿{label}生活歴",
             f"秘匿{label}会議決定",
             f"秘匿{label}台帳",
+            f"秘匿{label}短期目標",
+            f"秘匿{label}本人の取組",
+            f"秘匿{label}同意メモ",
+            f"秘匿{label}目標所見",
+            f"秘匿{label}評価所見",
         ]
         return case
 

@@ -261,15 +261,55 @@ def make_the_plan(w):
     data = {
         "plan-created_on": timezone.localdate().isoformat(),
         "plan-long_term_goal": "架空の目標",
-        "roles-TOTAL_FORMS": "1",
-        "roles-INITIAL_FORMS": "0",
-        "roles-MIN_NUM_FORMS": "0",
-        "roles-MAX_NUM_FORMS": "10",
-        "roles-0-agency": w.agency.pk,
-        "roles-0-support": "見守り",
-        "roles-0-frequency": "週1回",
+        "goals-TOTAL": "1",
+        "actions-TOTAL": "1",
+        "goals-0-text": "架空の短期目標",
+        "actions-0-goal": "1",
+        "actions-0-who": "agency",
+        "actions-0-agency": w.agency.pk,
+        "actions-0-support": "見守り",
+        "actions-0-frequency": "週1回",
     }
     expect(w.web(w.caseworker).post(w.url("plan_create"), data))
+    return w.caseworker
+
+
+@path(AuditAction.PLAN_CREATE)
+def make_the_plan_through_the_api(w):
+    body = {"goals": [{"text": "架空の短期目標", "actions": [{"who": "person", "support": "通院する"}]}]}
+    expect(w.api(w.caseworker).post(f"/api/v1/cases/{w.case.pk}/plans/", body, format="json"), 201)
+    return w.caseworker
+
+
+def _plan_to_evaluate(w):
+    plan = services.plan_create(
+        case=w.case, created_by=w.caseworker, goals=[services.PlanGoalDraft("架空の短期目標")]
+    )
+    return plan, plan.goals.get()
+
+
+@path(AuditAction.PLAN_EVALUATE)
+def evaluate_the_plan_on_its_page(w):
+    plan, goal = _plan_to_evaluate(w)
+    data = {
+        "evaluated_on": timezone.localdate().isoformat(),
+        f"goal-{goal.pk}-result": "partly",
+        "decision": "revise",
+    }
+    expect(w.web(w.caseworker).post(w.url("plan_evaluate", plan.pk), data))
+    return w.caseworker
+
+
+@path(AuditAction.PLAN_EVALUATE)
+def evaluate_the_plan_through_the_api(w):
+    plan, goal = _plan_to_evaluate(w)
+    body = {
+        "results": [{"goal": goal.pk, "result": "achieved"}],
+        "decision": "close",
+        "closure_reason": "goal_achieved",
+    }
+    url = f"/api/v1/cases/{w.case.pk}/plans/{plan.pk}/evaluations/"
+    expect(w.api(w.caseworker).post(url, body, format="json"), 201)
     return w.caseworker
 
 

@@ -79,7 +79,11 @@ class World:
             "member.phone": MEMBER_PHONE,
             "plan.wishes": marker("プラン希望"),
             "plan.long_term_goal": marker("長期目標"),
-            "plan.short_term_goal": marker("短期目標"),
+            "plan.goal": marker("短期目標"),
+            "plan.person_action": marker("本人の取組"),
+            "plan.agreement_note": marker("同意メモ"),
+            "evaluation.comment": marker("評価所見"),
+            "evaluation.goal_comment": marker("目標所見"),
             "status.note": marker("状況メモ"),
             "activity.team_note": marker("相談員メモ"),
             "activity.other_party_note": marker("他機関メモ"),
@@ -115,21 +119,36 @@ class World:
             birth_date=datetime.date(1931, 2, 3),
             relationship="self",
         )
-        services.plan_create(
+        self.plan = services.plan_create(
             case=self.case,
             created_by=self.caseworker,
             wishes=s["plan.wishes"],
             long_term_goal=s["plan.long_term_goal"],
             goals=[
                 services.PlanGoalDraft(
-                    text=s["plan.short_term_goal"],
+                    text=s["plan.goal"],
                     actions=[
                         services.PlanAction(
                             support=v["plan.role"], agency=self.summary_agency, frequency="週1回"
-                        )
+                        ),
+                        services.PlanAction(support=s["plan.person_action"], who="person"),
                     ],
                 )
             ],
+            agreed_on=timezone.localdate(),
+            agreement_method="other",
+            agreement_note=s["plan.agreement_note"],
+        )
+        services.plan_evaluate(
+            plan=self.plan,
+            evaluated_by=self.caseworker,
+            results=[
+                services.GoalAssessment(
+                    goal_id=self.plan.goals.get().pk, result="partly", comment=s["evaluation.goal_comment"]
+                )
+            ],
+            decision="revise",
+            comment=s["evaluation.comment"],
         )
         services.case_change_status(
             case=self.case, changed_by=self.caseworker, status="assessment", note=s["status.note"]
@@ -419,6 +438,7 @@ def test_every_case_route_answers_the_summary_agency_without_a_hidden_value(worl
         "resource_id": world.resource.pk,
         "assessment_id": world.assessment.pk,
         "meeting_id": world.meeting.pk,
+        "plan_id": world.plan.pk,
         "import_id": 1,  # a manager's upload: not the agency's to see
     }
     web_client, api_client = web(world.summary_user), api(world.summary_user)

@@ -220,6 +220,19 @@ AGENCY_ROLES = {
     AgencyKind.OTHER: "必要に応じた支援",
 }
 FREQUENCIES = ("週1回", "2週に1回", "月1回", "随時")
+# The plan sheet's second goal: what the person (and family) do themselves, with the caseworker alongside.
+OWN_GOALS = (
+    ("通院と服薬を続ける。", "person", "毎朝の服薬をカレンダーで確認する", "毎日"),
+    ("困ったときに相談できる相手を持つ。", "person", "月1回、相談窓口に来所する", "月1回"),
+    ("家族の負担を分け合う。", "family", "家族会議で介護の分担を話し合う", "月1回"),
+    ("地域の集まりに顔を出す。", "person", "サロンの見学に行く", "2週に1回"),
+)
+AGREEMENT_METHODS = (("signed", 7), ("verbal", 2), ("proxy", 1))
+EVALUATION_NOTES = {
+    "achieved": "目標を達成した。",
+    "partly": "取組は続いているが、まだ途中である。",
+    "not_achieved": "状況が変わり、目標に届かなかった。",
+}
 
 # The assessment sheet (インテーク・アセスメントシート): what each domain says when it is a concern, and
 # which domains each issue touches.
@@ -503,6 +516,18 @@ class DemoBuilder:
         dates = [household.opened_on]
         for status, on in household.steps:
             note = "連絡が取れなくなった（所在不明）" if status == CaseStatus.INTERRUPTED else ""
+            in_force = case.plans.order_by("-created_on", "-id").first()
+            if status == CaseStatus.CLOSED and in_force is not None and in_force.created_on <= on:
+                # 評価 decides the closure: the case closes with the reason in the same step
+                self._write_evaluation(
+                    in_force,
+                    on,
+                    decision="close",
+                    rng=self._plan_rng(case, on),
+                    closure_reason=household.closure_reason,
+                )
+                dates.append(on)
+                continue
             services.case_change_status(
                 case=case,
                 changed_by=self.coordinators[area.code] if status == CaseStatus.CLOSED else caseworker,
@@ -518,7 +543,21 @@ class DemoBuilder:
                 self._write_reassessment(household, on)  # a re-plan starts from a re-assessment
             if status == CaseStatus.PLANNING:  # the plan is decided at a support meeting that day
                 self._write_plan(household, on)
+        self._write_review(household)
         self.status_dates[case.pk] = dates
+
+    def _write_review(self, household: Household) -> None:
+        """About half of the open cases whose review date has come were evaluated then (continue); the
+        others stay on their caseworker's "reviews due"."""
+        case = household.case
+        status = Case.objects.values_list("status", flat=True).get(pk=case.pk)  # household.case is stale
+        plan = case.plans.order_by("-created_on", "-id").first()
+        today = timezone.localdate()
+        if status == CaseStatus.CLOSED or plan is None or plan.review_on is None or plan.review_on >= today:
+            return
+        rng = self._plan_rng(case, plan.review_on)
+        if rng.random() < 0.5:
+            self._write_evaluation(plan, plan.review_on, decision="continue", rng=rng)
 
     def _write_members(self, case: Case, *, surname, surname_kana, age, sex, given, relatives) -> None:
         rng = self.rng
@@ -593,7 +632,14 @@ class DemoBuilder:
             case=case, recorded_by=self.caseworkers[household.area.code], assessed_on=on, **changes
         )
 
+    def _plan_rng(self, case: Case, on: datetime.date) -> random.Random:
+        """Its own generator per plan step, so the plan sheet does not change the rest of the seeded story."""
+        return random.Random(f"{self.seed}-plan-{case.number}-{on.isoformat()}")
+
     def _write_plan(self, household: Household, on: datetime.date) -> None:
+        """プランシート: the long-term goal; goal 1 carried by the agencies, goal 2 by the person (or family)
+        with the caseworker alongside; the person's agreement. A re-plan first evaluates the plan in force
+        (decision: revise)."""
         rng, case = self.rng, household.case
         long_term, short_term = rng.choice(GOALS)
         agencies = list(household.agency_weights)
@@ -611,9 +657,18 @@ class DemoBuilder:
                 (household.area.coordinating_centre, AGENCY_ROLES[AgencyKind.COMMUNITY_CENTRE], "随時")
             )
         roles += [(agency, AGENCY_ROLES[agency.kind], rng.choice(FREQUENCIES)) for agency in chosen]
+        own = self._plan_rng(case, on)
+        caseworker = self.caseworkers[household.area.code]
+        in_force = case.plans.order_by("-created_on", "-id").first()
+        if in_force is not None and in_force.created_on <= on:
+            self._write_evaluation(in_force, on, decision="revise", rng=own)
+        own_goal, who, own_action, own_frequency = own.choice(OWN_GOALS)
+        method = own.choices([m for m, _w in AGREEMENT_METHODS], weights=[w for _m, w in AGREEMENT_METHODS])[
+            0
+        ]
         services.plan_create(
             case=case,
-            created_by=self.caseworkers[household.area.code],
+            created_by=caseworker,
             created_on=on,
             wishes=case.wishes,
             long_term_goal=long_term,
@@ -621,17 +676,63 @@ class DemoBuilder:
                 services.PlanGoalDraft(
                     text=short_term,
                     actions=[
-                        services.PlanAction(support=support, agency=agency, frequency=frequency)
+                        services.PlanAction(
+                            support=support,
+                            agency=agency,
+                            frequency=frequency,
+                            by_when=on + datetime.timedelta(days=180) if own.random() < 0.5 else None,
+                        )
                         for agency, support, frequency in roles
                     ],
-                )
+                ),
+                services.PlanGoalDraft(
+                    text=own_goal,
+                    actions=[
+                        services.PlanAction(support=own_action, who=who, frequency=own_frequency),
+                        services.PlanAction(
+                            support="取組の様子を聞き、必要に応じて調整する",
+                            who="caseworker",
+                            frequency="月1回",
+                        ),
+                    ],
+                ),
             ],
             review_on=on + datetime.timedelta(days=90),
             decided_at_meeting_on=on,
             agreed_on=on,
-            agreement_method="signed",
+            agreement_method=method,
+            agreement_note="長女が同席し、内容を一緒に確認した。" if method == "proxy" else "",
         )
         self._write_meeting(household, on, roles=roles, goals=(long_term, short_term))
+
+    def _write_evaluation(
+        self, plan, on: datetime.date, *, decision: str, rng: random.Random, closure_reason: str = ""
+    ) -> None:
+        """評価 of the plan in force: a result per goal; continue (review in 90 days), revise or close."""
+        goals = list(plan.goals.order_by("order"))
+        weights = (5, 4, 1) if decision == "close" else (3, 5, 2)
+        results = [
+            services.GoalAssessment(
+                goal_id=goal.pk,
+                result=(result := rng.choices(list(EVALUATION_NOTES), weights=weights)[0]),
+                comment=EVALUATION_NOTES[result],
+            )
+            for goal in goals
+        ]
+        services.plan_evaluate(
+            plan=plan,
+            evaluated_by=self.caseworkers[plan.case.area.code],
+            evaluated_on=on,
+            results=results,
+            decision=decision,
+            next_review_on=on + datetime.timedelta(days=90) if decision == "continue" else None,
+            closure_reason=closure_reason,
+            comment={
+                "continue": "プランを継続し、次回評価日に改めて確認する。",
+                "revise": "状況の変化を踏まえ、プランを見直す。",
+                "close": "支援会議で終結を確認した。",
+            }[decision],
+        )
 
     def _write_meeting(self, household: Household, on: datetime.date, *, roles, goals) -> None:
         """The meeting that decided the plan: a 支援会議 where abuse or neglect may need sharing without

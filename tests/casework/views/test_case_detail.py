@@ -133,51 +133,51 @@ def plan_data(agency, **extra):
     data = {
         "plan-created_on": timezone.localdate().isoformat(),
         "plan-long_term_goal": "地域で安心して暮らす",
-        "plan-short_term_goal": "家計を立て直す",
         "plan-review_on": "",
         "plan-wishes": "",
         "plan-decided_at_meeting_on": "",
-        "roles-TOTAL_FORMS": "3",
-        "roles-INITIAL_FORMS": "0",
-        "roles-MIN_NUM_FORMS": "0",
-        "roles-MAX_NUM_FORMS": "10",
-        "roles-0-agency": agency.pk,
-        "roles-0-support": "家計相談",
-        "roles-0-frequency": "月1回",
-        "roles-1-agency": "",
-        "roles-1-support": "",
-        "roles-1-frequency": "",
-        "roles-2-agency": "",
-        "roles-2-support": "",
-        "roles-2-frequency": "",
+        "plan-agreed_on": "",
+        "plan-agreement_method": "",
+        "plan-agreement_note": "",
+        "goals-TOTAL": "1",
+        "actions-TOTAL": "2",
+        "goals-0-text": "家計を立て直す",
+        "actions-0-goal": "1",
+        "actions-0-who": "agency",
+        "actions-0-agency": agency.pk,
+        "actions-0-support": "家計相談",
+        "actions-0-frequency": "月1回",
+        "actions-1-goal": "1",
+        "actions-1-who": "agency",
     }
     data.update(extra)
     return data
 
 
-def test_plan_create_with_roles(cw_client, case, agency):
+def test_plan_create_with_goals_and_actions(cw_client, case, agency):
     response = cw_client.post(url("plan_create", case), plan_data(agency))
     assert response.status_code == 302
     plan = SupportPlan.objects.get(case=case)
     assert plan.long_term_goal == "地域で安心して暮らす"
     assert [(r.agency, r.support, r.frequency) for r in plan.roles.all()] == [(agency, "家計相談", "月1回")]
+    assert plan.roles.get().goal == plan.goals.get()
     body = cw_client.get(url("case_detail", case)).content.decode()
     assert "家計を立て直す" in body and "家計相談" in body
 
 
 def test_a_new_plan_keeps_the_old_one_as_history(cw_client, case, agency):
     cw_client.post(url("plan_create", case), plan_data(agency))
-    cw_client.post(url("plan_create", case), plan_data(agency, **{"plan-short_term_goal": "就労につなぐ"}))
+    cw_client.post(url("plan_create", case), plan_data(agency, **{"goals-0-text": "就労につなぐ"}))
     body = cw_client.get(url("case_detail", case)).content.decode()
     assert SupportPlan.objects.filter(case=case).count() == 2
     assert "過去のプラン（1件）" in body
     assert "家計を立て直す" in body and "就労につなぐ" in body
 
 
-def test_half_filled_role_row_is_an_error(cw_client, case, agency):
-    response = cw_client.post(url("plan_create", case), plan_data(agency, **{"roles-1-support": "見守り"}))
+def test_half_filled_action_row_is_an_error(cw_client, case, agency):
+    response = cw_client.post(url("plan_create", case), plan_data(agency, **{"actions-1-support": "見守り"}))
     assert response.status_code == 400
-    assert "この支援の担当機関を選んでください。" in response.content.decode()
+    assert "担当する機関を選んでください。" in response.content.decode()
     assert not SupportPlan.objects.exists()
 
 
@@ -188,6 +188,15 @@ def test_service_error_is_shown_on_the_plan_form(cw_client, case, agency):
     assert response.status_code == 400
     assert "次回評価日はプラン作成日より前にはできません。" in body
     assert "家計を立て直す" in body
+
+
+def test_the_case_page_links_to_the_plan_and_evaluation_pages(cw_client, case, agency):
+    body = cw_client.get(url("case_detail", case)).content.decode()
+    assert url("plan_create", case) in body and "/evaluate/" not in body
+    cw_client.post(url("plan_create", case), plan_data(agency))
+    plan = SupportPlan.objects.get(case=case)
+    body = cw_client.get(url("case_detail", case)).content.decode()
+    assert reverse("casework:plan_evaluate", args=[case.pk, plan.pk]) in body
 
 
 # --- status ------------------------------------------------------------------------------------------

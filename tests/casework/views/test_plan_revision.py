@@ -1,5 +1,6 @@
-"""A plan revision starts as a copy of the plan in force, with as many role rows as needed (no JavaScript
-needed: an "add a row" button and a "remove" box per row)."""
+"""The plan page: a plan revision starts as a copy of the plan in force, goals with their actions; "add a
+goal" / "add an action" work without JavaScript (the form comes back, one blank row more, nothing saved);
+bad input comes back with the input and Japanese messages."""
 
 import datetime
 import re
@@ -10,7 +11,10 @@ from django.utils import timezone
 
 from casework import services
 from casework.models import SupportPlan
+from casework.services import PlanAction, PlanGoalDraft
 from tests import factories
+
+TODAY = timezone.localdate()
 
 
 def case_url(case):
@@ -31,34 +35,49 @@ def plan_in_force(case, caseworker, agency, second_agency):
     return services.plan_create(
         case=case,
         created_by=caseworker,
-        created_on=timezone.localdate() - datetime.timedelta(days=30),
+        created_on=TODAY - datetime.timedelta(days=30),
         wishes="家で暮らしたい",
         long_term_goal="地域で安心して暮らす",
-        short_term_goal="家計を立て直す",
-        review_on=timezone.localdate() + datetime.timedelta(days=60),
-        decided_at_meeting_on=timezone.localdate() - datetime.timedelta(days=30),
-        roles=[(agency, "家計相談", "月1回"), (second_agency, "就労準備", "週1回")],
+        goals=[
+            PlanGoalDraft(
+                "家計を立て直す",
+                [
+                    PlanAction(support="家計相談", agency=agency, frequency="月1回"),
+                    PlanAction(
+                        support="家計簿をつける", who="person", by_when=TODAY + datetime.timedelta(days=30)
+                    ),
+                ],
+            ),
+            PlanGoalDraft(
+                "働く準備をする", [PlanAction(support="就労準備", agency=second_agency, frequency="週1回")]
+            ),
+        ],
+        review_on=TODAY + datetime.timedelta(days=60),
+        decided_at_meeting_on=TODAY - datetime.timedelta(days=30),
+        agreed_on=TODAY - datetime.timedelta(days=30),
+        agreement_method="signed",
     )
 
 
-def rows(body: str) -> list[str]:
-    """The role rows of the plan form, as the agency value each one has selected ("" for none)."""
-    found = []
-    for index in range(int(re.search(r'name="roles-TOTAL_FORMS" value="(\d+)"', body).group(1))):
-        select = re.search(rf'<select name="roles-{index}-agency".*?</select>', body, re.S).group(0)
-        selected = re.search(r'<option value="([^"]*)" selected>', select)
-        found.append(selected.group(1) if selected else "")
-    return found
+def form_of(body: str) -> str:
+    form = body[body.index('id="plan-form"') :]
+    return form[: form.index("</form>")]
 
 
-def posted(case_body: str, **changes) -> dict:
-    """The plan form as the browser would send it, with `changes` applied."""
-    form = case_body[case_body.index('id="plan-form"') :]
-    form = form[: form.index("</form>")]
+def posted(body: str, **changes) -> dict:
+    """The plan form as the browser would send it (checked boxes only), with `changes` applied."""
+    form = form_of(body)
     data = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
-        if 'type="checkbox"' not in name:
-            data[name] = value
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        if 'type="checkbox"' in tag or 'type="radio"' in tag:
+            if "checked" in tag:
+                data[name.group(1)] = value.group(1) if value else "on"
+            continue
+        data[name.group(1)] = value.group(1) if value else ""
     for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>\n?(.*?)</textarea>', form, re.S):
         data[name] = text
     for name, select in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
@@ -68,79 +87,145 @@ def posted(case_body: str, **changes) -> dict:
     return {**data, **changes}
 
 
-def test_the_revision_form_starts_as_a_copy_of_the_plan_in_force(
-    cw_client, case, plan_in_force, agency, second_agency
-):
-    body = cw_client.get(case_url(case)).content.decode()
-    form = body[body.index('id="plan-form"') :]
-    assert "家計を立て直す</textarea>" in form and "地域で安心して暮らす</textarea>" in form
-    assert f'name="plan-review_on" value="{plan_in_force.review_on.isoformat()}"' in form
-    assert f'name="plan-created_on" value="{timezone.localdate().isoformat()}"' in form  # a new date
-    assert rows(body) == [str(agency.pk), str(second_agency.pk), ""]  # both roles, and one blank row
-    assert "家計相談</textarea>" in form and 'value="週1回"' in form
+def goals_and_actions(body: str) -> list[tuple[str, list[str]]]:
+    """Per goal: its text and the `support` of each of its action rows ("" for a blank row)."""
+    data = posted(body)
+    goals = []
+    for i in range(int(data["goals-TOTAL"])):
+        actions = [
+            data[f"actions-{j}-support"]
+            for j in range(int(data["actions-TOTAL"]))
+            if data[f"actions-{j}-goal"] == str(i + 1)
+        ]
+        goals.append((data[f"goals-{i}-text"], actions))
+    return goals
+
+
+def test_the_revision_starts_as_a_copy_of_the_plan_in_force(cw_client, case, plan_in_force, agency):
+    response = cw_client.get(plan_url(case))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert goals_and_actions(body) == [
+        ("家計を立て直す", ["家計相談", "家計簿をつける", ""]),
+        ("働く準備をする", ["就労準備", ""]),
+    ]
+    data = posted(body)
+    assert data["plan-long_term_goal"] == "地域で安心して暮らす"
+    assert data["plan-review_on"] == plan_in_force.review_on.isoformat()
+    assert data["plan-created_on"] == TODAY.isoformat()  # a new date
+    assert data["plan-agreed_on"] == "" and data["plan-agreement_method"] == ""  # a new agreement
+    assert data["actions-0-agency"] == str(agency.pk) and data["actions-1-who"] == "person"
     assert "現在のプランの写しから始まります" in body
 
 
-def test_without_a_plan_the_form_has_one_blank_row(cw_client, case):
-    assert rows(cw_client.get(case_url(case)).content.decode()) == [""]
+def test_without_a_plan_the_form_has_one_goal_with_one_blank_action(cw_client, case):
+    assert goals_and_actions(cw_client.get(plan_url(case)).content.decode()) == [("", [""])]
 
 
-def test_add_a_row_keeps_the_input_and_adds_a_blank_row_without_saving(
-    cw_client, case, plan_in_force, agency
-):
-    body = cw_client.get(case_url(case)).content.decode()
+def test_add_an_action_adds_a_blank_row_under_that_goal_and_saves_nothing(cw_client, case, plan_in_force):
+    body = cw_client.get(plan_url(case)).content.decode()
     data = posted(
-        body,
-        **{
-            "plan-short_term_goal": "就労につなぐ",
-            "roles-2-agency": agency.pk,
-            "roles-2-support": "見守り",
-            "add_role": "1",
-        },
+        body, **{"goals-0-text": "家計を安定させる", "actions-2-support": "見守り", "add_action": "2"}
     )
     response = cw_client.post(plan_url(case), data)
     page = response.content.decode()
     assert response.status_code == 200
     assert SupportPlan.objects.filter(case=case).count() == 1  # nothing saved yet
-    assert rows(page) == [str(agency.pk), rows(body)[1], str(agency.pk), ""]
-    assert "就労につなぐ</textarea>" in page and "見守り</textarea>" in page
-    assert '<details class="form-panel" id="plan-panel" open>' in page
-    assert "errorlist" not in page[page.index('id="plan-form"') :].split("</form>")[0]
+    assert goals_and_actions(page) == [
+        ("家計を安定させる", ["家計相談", "家計簿をつける", "見守り"]),
+        ("働く準備をする", ["就労準備", "", ""]),
+    ]
+    assert "errorlist" not in form_of(page)
 
 
-def test_more_than_three_roles_are_saved(cw_client, case, agency):
-    data = posted(cw_client.get(case_url(case)).content.decode(), **{"plan-long_term_goal": "自立"})
-    for _ in range(4):
-        data["add_role"] = "1"
-        index = int(data["roles-TOTAL_FORMS"]) - 1
-        data |= {f"roles-{index}-agency": agency.pk, f"roles-{index}-support": f"支援{index}"}
-        data = posted(cw_client.post(plan_url(case), data).content.decode())
-    data.pop("add_role", None)
-    assert cw_client.post(plan_url(case), data).status_code == 302
-    plan = SupportPlan.objects.get(case=case)
-    assert [role.support for role in plan.roles.order_by("id")] == ["支援0", "支援1", "支援2", "支援3"]
+def test_add_a_goal_and_remove_one(cw_client, case, plan_in_force):
+    body = cw_client.get(plan_url(case)).content.decode()
+    page = cw_client.post(plan_url(case), posted(body, **{"goals-0-remove": "on", "add_goal": "1"}))
+    assert goals_and_actions(page.content.decode()) == [("働く準備をする", ["就労準備", ""]), ("", [""])]
 
 
-def test_a_removed_row_is_left_out_of_the_new_version(cw_client, case, plan_in_force, agency):
-    data = posted(cw_client.get(case_url(case)).content.decode(), **{"roles-1-DELETE": "on"})
-    assert cw_client.post(plan_url(case), data).status_code == 302
+def test_a_revision_with_two_goals_and_a_new_agreement_is_saved(
+    cw_client, case, plan_in_force, agency, second_agency
+):
+    body = cw_client.get(plan_url(case)).content.decode()
+    data = posted(
+        body,
+        **{
+            "actions-1-remove": "on",
+            "actions-2-who": "caseworker",
+            "actions-2-support": "月1回面談",
+            "plan-agreed_on": TODAY.isoformat(),
+            "plan-agreement_method": "verbal",
+            "plan-agreement_note": "電話で確認",
+        },
+    )
+    response = cw_client.post(plan_url(case), data)
+    assert response.status_code == 302 and response.url.endswith("#plan")
     revision = SupportPlan.objects.filter(case=case).order_by("-id").first()
     assert revision != plan_in_force
-    assert [(r.agency, r.support) for r in revision.roles.all()] == [(agency, "家計相談")]
-    assert revision.short_term_goal == "家計を立て直す" and revision.review_on == plan_in_force.review_on
-    assert plan_in_force.roles.count() == 2  # the old version is history, untouched
+    sheet = [
+        (goal.text, [(a.who, a.agency, a.support) for a in goal.actions.order_by("id")])
+        for goal in revision.goals.order_by("order")
+    ]
+    assert sheet == [
+        ("家計を立て直す", [("agency", agency, "家計相談"), ("caseworker", None, "月1回面談")]),
+        ("働く準備をする", [("agency", second_agency, "就労準備")]),
+    ]
+    assert (revision.agreed_on, revision.agreement_method, revision.agreement_note) == (
+        TODAY,
+        "verbal",
+        "電話で確認",
+    )
+    assert plan_in_force.roles.count() == 3  # the old version is history, untouched
+    page = cw_client.get(case_url(case)).content.decode()
+    assert "短期目標 1" in page and "月1回面談" in page and "口頭で確認" in page and "電話で確認" in page
 
 
-def test_removing_a_row_with_add_a_row_drops_it_from_the_form(cw_client, case, plan_in_force, agency):
-    body = cw_client.get(case_url(case)).content.decode()
-    page = cw_client.post(
-        plan_url(case), posted(body, **{"roles-0-DELETE": "on", "add_role": "1"})
-    ).content.decode()
-    # the removed row is gone; the blank row stays and one more is added
-    assert rows(page) == [rows(body)[1], "", ""]
+def test_bad_rows_come_back_with_the_input_and_japanese_messages(cw_client, case, agency):
+    body = cw_client.get(plan_url(case)).content.decode()
+    data = posted(
+        body,
+        **{
+            "goals-0-text": "家計を立て直す",
+            "actions-0-who": "agency",
+            "actions-0-support": "家計相談",  # no agency chosen
+            "plan-agreed_on": TODAY.isoformat(),  # no method
+        },
+    )
+    response = cw_client.post(plan_url(case), data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "担当する機関を選んでください。" in page
+    assert "家計を立て直す</textarea>" in page and "家計相談</textarea>" in page
+    assert not SupportPlan.objects.exists()
 
 
-def test_add_a_row_always_adds_one_even_with_a_blank_row_left(cw_client, case, plan_in_force):
-    body = cw_client.get(case_url(case)).content.decode()
-    page = cw_client.post(plan_url(case), posted(body, add_role="1")).content.decode()
-    assert len(rows(page)) == len(rows(body)) + 1
+def test_service_errors_land_on_their_row(cw_client, case, agency):
+    body = cw_client.get(plan_url(case)).content.decode()
+    data = posted(
+        body,
+        **{
+            "goals-0-text": "家計を立て直す",
+            "actions-0-agency": str(agency.pk),
+            "actions-0-support": "家計相談",
+            "actions-0-by_when": (TODAY - datetime.timedelta(days=3)).isoformat(),
+            "plan-agreed_on": TODAY.isoformat(),
+        },
+    )
+    page = cw_client.post(plan_url(case), data).content.decode()
+    assert "「いつまでに」はプラン作成日より前にはできません。" in page
+    assert "本人の同意をどう記録したか選んでください。" in page
+    assert not SupportPlan.objects.exists()
+
+
+def test_a_goal_without_text_but_with_an_action_is_an_error(cw_client, case, agency):
+    body = cw_client.get(plan_url(case)).content.decode()
+    data = posted(body, **{"actions-0-agency": str(agency.pk), "actions-0-support": "家計相談"})
+    response = cw_client.post(plan_url(case), data)
+    assert response.status_code == 400
+    assert "短期目標を書いてください。" in response.content.decode()
+
+
+def test_the_plan_page_is_the_case_teams(client, case, other_caseworker, other_area):
+    client.force_login(other_caseworker)
+    assert client.get(plan_url(case)).status_code == 404  # not even visible
