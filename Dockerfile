@@ -2,7 +2,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PYTHON=python
 WORKDIR /app
+# Pango (and HarfBuzz's subsetter) for WeasyPrint, which renders the printed case file as a PDF;
+# Noto Sans CJK JP so its Japanese has a font.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 COPY requirements/lock.txt requirements/lock.txt
 RUN pip install -r requirements/lock.txt

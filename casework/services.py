@@ -1559,6 +1559,18 @@ def case_record_read(*, case: Case, read_by, action: str = AuditAction.CASE_VIEW
     audit.record(actor=read_by, action=action, case=case, obj=case)
 
 
+def case_file_print(*, case: Case, printed_by, sheets: list[str], pdf: bool = False) -> None:
+    """The case file printed (case.print) or downloaded as a PDF (case.export): personal data leaving the
+    system on paper or disk, audited with the sheets it held."""
+    audit.record(
+        actor=printed_by,
+        action=AuditAction.CASE_EXPORT if pdf else AuditAction.CASE_PRINT,
+        case=case,
+        obj=case,
+        changes={"sheets": sheets, "format": "pdf" if pdf else "html"},
+    )
+
+
 def staff_access_end(*, user, ended_by=None) -> int:
     """A deactivated account loses every session and API token at once. Returns sessions ended."""
     from django.contrib.sessions.models import Session

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="case_detail"),
     path("<int:case_id>/edit/", views.case_edit, name="case_edit"),
     path("<int:case_id>/print/", views.case_print, name="case_print"),
+    path("<int:case_id>/print.pdf", views.case_print_pdf, name="case_print_pdf"),
     path("<int:case_id>/members/", views.member_add, name="member_add"),
     path("<int:case_id>/members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
     path("<int:case_id>/genogram/", views.case_genogram, name="case_genogram"),

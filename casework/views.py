@@ -18,6 +18,7 @@ Views only translate HTTP to services and selectors and back. Conventions:
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -33,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import documents, meeting_selectors, selectors, services
+from . import documents, meeting_selectors, printing, selectors, services
 from .forms import (
     AssessmentForm,
     BreakGlassForm,
@@ -58,7 +60,6 @@ from .forms import (
 from .models import (
     Activity,
     Assessment,
-    AuditAction,
     Case,
     CaseAccessGrant,
     Consent,
@@ -329,22 +330,47 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "casework/case_edit.html", {"case": case, "form": form}, status=status)
 
 
+def _printable_case(request: HttpRequest, case_id: int) -> tuple[Case, list[printing.Sheet]]:
+    """The case and the sheets asked for (?sheet=intake&sheet=plan; all when none). Every sheet holds
+    personal data, so only a reader who sees the case in full prints it: 404 for a case the user may not
+    see, 403 for one seen in summary (the page says why)."""
+    case = _case_or_404(request, case_id)
+    if selectors.case_scope_for(user=request.user, case=case) != ConsentScope.FULL:
+        raise PermissionDenied(
+            _("Only staff who see the whole case may print its file; you see a summary of this case.")
+        )
+    return case, printing.sheets_chosen(request.GET.getlist("sheet"))
+
+
+def _print_file_html(request: HttpRequest, case: Case, sheets: list[printing.Sheet], *, pdf: bool) -> str:
+    context = printing.print_file_context(case=case, sheets=sheets) | {
+        "pdf": pdf,
+        "sheet_query": urlencode([("sheet", sheet.code) for sheet in sheets]),
+    }
+    return render_to_string("casework/print_file.html", context, request=request)
+
+
 @staff_login_required
 @require_GET
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
-    """The printable record (A4): identity block, members, current plan and the progress record
-    (支援経過記録シート), oldest first. Printing personal data is an audited read of its own."""
-    case = _case_or_404(request, case_id)
-    services.case_record_read(case=case, read_by=request.user, action=AuditAction.CASE_PRINT)
-    in_scope = _scope_context(request, case)
-    activities = in_scope.pop("activities_in_scope")
-    context = in_scope | {
-        "case": case,
-        "current_plan": selectors.case_plans(case=case, full=in_scope["full_scope"]).first(),
-        "activities": activities.reverse(),
-        "picture": selectors.case_household_picture(case=case, viewer=request.user),
-    }
-    return render(request, "casework/case_print.html", context)
+    """The case file in the national forms' layout (A4), with a chooser of sheets. Printing personal data
+    is an audited read of its own (case.print), which names the sheets shown."""
+    case, sheets = _printable_case(request, case_id)
+    services.case_file_print(case=case, printed_by=request.user, sheets=[s.code for s in sheets])
+    return HttpResponse(_print_file_html(request, case, sheets, pdf=False))
+
+
+@staff_login_required
+@require_GET
+def case_print_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The same file as a PDF download (WeasyPrint), audited as an export (case.export)."""
+    case, sheets = _printable_case(request, case_id)
+    services.case_file_print(case=case, printed_by=request.user, sheets=[s.code for s in sheets], pdf=True)
+    document = printing.render_pdf(_print_file_html(request, case, sheets, pdf=True))
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="case-{case.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_login_required

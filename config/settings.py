@@ -425,5 +425,9 @@ LOGGING = {
         # request line and handler500 cover it.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint (the printed file's PDF) logs every layout step, and warns about the screen-only
+        # media queries of the shared print stylesheet; its errors still come through.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }

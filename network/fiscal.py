@@ -46,6 +46,26 @@ def reiwa_label(fiscal_year: int) -> str:
     return f"{era}{era_year}({fiscal_year})年度"
 
 
+# The eras a date on a Japanese form is written in: (name, first day, last day). 25 Dec 1926 was the last
+# day of 大正 and the first of 昭和; a date is written in the later era.
+ERAS: tuple[tuple[str, date, date], ...] = (
+    ("令和", date(2019, 5, 1), date(9999, 12, 31)),
+    ("平成", date(1989, 1, 8), date(2019, 4, 30)),
+    ("昭和", date(1926, 12, 25), date(1989, 1, 7)),
+    ("大正", date(1912, 7, 30), date(1926, 12, 25)),
+)
+
+
+def wareki_date(day: date) -> str:
+    """The date as the national forms write it (和暦): 令和7年4月1日, 令和元年5月1日, 昭和25年1月23日.
+    A date before 大正 keeps the Western year (1900年1月1日)."""
+    for era, first, _last in ERAS:
+        if day >= first:
+            n = day.year - first.year + 1
+            return f"{era}{'元' if n == 1 else n}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def fiscal_month_index(year: int, month: int) -> int:
     """1 for April … 12 for March: how many months of the fiscal year have elapsed at that month's end."""
     return (month - 4) % 12 + 1

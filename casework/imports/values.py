@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from casework.models import ActivityKind, CaseStatus, ClosureReason, IssueTag
+from network import fiscal
 
 
 class CellError(ValueError):
@@ -31,12 +32,7 @@ def text(value) -> str:
 # --- dates ---------------------------------------------------------------------------------------
 
 # Era: (first day, last day); a date outside its era is a typo (H31.5.1 does not exist).
-ERAS = {
-    "令和": (datetime.date(2019, 5, 1), datetime.date(9999, 12, 31)),
-    "平成": (datetime.date(1989, 1, 8), datetime.date(2019, 4, 30)),
-    "昭和": (datetime.date(1926, 12, 25), datetime.date(1989, 1, 7)),
-    "大正": (datetime.date(1912, 7, 30), datetime.date(1926, 12, 25)),
-}
+ERAS = {era: (first, last) for era, first, last in fiscal.ERAS}
 ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正"}
 _WESTERN = re.compile(r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?$")
 _ERA = re.compile(

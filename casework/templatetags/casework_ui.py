@@ -7,10 +7,12 @@ import datetime
 from django import template
 from django.apps import apps
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from network.fiscal import wareki_date
 from network.selectors import has_role as network_has_role
 
 register = template.Library()
@@ -116,3 +118,16 @@ def sort_link(context, order: str, column: str, label: str) -> str:
         label,
         arrow,
     )
+
+
+@register.filter
+def wareki(value) -> str:
+    """A date (or an aware datetime, by its Tokyo date) as the national forms write it in Japanese
+    (令和7年4月1日); in another language the pages' own date shape (2025/04/01). "" for no date."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    if (translation.get_language() or "ja").startswith("ja"):
+        return wareki_date(value)
+    return date_format(value, "SHORT_DATE_FORMAT")

@@ -1,5 +1,6 @@
 """Dates and times look the same on every page and in both languages: 2026/12/02 and 07:39 (the format
-modules in config/formats). Fiscal years keep their era label in reports: 令和6(2024)年度."""
+modules in config/formats). Fiscal years keep their era label in reports: 令和6(2024)年度; the printed case
+file writes dates as the national forms do, with their era: 令和7年4月1日 (network.fiscal.wareki_date)."""
 
 import datetime
 import re
@@ -13,7 +14,8 @@ from tests.screens.pages import ROLES, ScreensWorld, html_pages, visible_text
 
 # Shapes a display date or time must not take (a date's machine form stays in <time datetime="…">).
 OTHER_SHAPES = {
-    "kanji date": re.compile(r"\d{1,4}年\d{1,2}月\d{1,2}日"),
+    # a Western year in kanji; an era's year (令和7年4月1日, 昭和25年…) is the forms' own shape
+    "kanji date": re.compile(r"(?<![和成正\d])\d{1,4}年\d{1,2}月\d{1,2}日"),
     "English month": re.compile(
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
     ),
@@ -67,3 +69,4 @@ def test_the_scan_finds_the_other_shapes():
         "unpadded date",
     }
     assert other_date_shapes(["2026/12/02 07:39", "2026-0001", "令和6(2024)年度", "30分"]) == []
+    assert other_date_shapes(["令和7年4月1日", "令和10年12月31日", "昭和25年1月23日", "平成元年1月8日"]) == []

@@ -371,16 +371,21 @@ def test_another_party_s_activity_does_not_exist_for_summary(world):
     assert own.status_code == 200
 
 
-def test_the_case_page_and_its_print_show_the_summary_only(world):
+def test_the_case_page_shows_the_summary_only_and_the_file_does_not_print(world):
     client = web(world.summary_user)
-    for name in ("case_detail", "case_print"):
-        page = client.get(reverse(f"casework:{name}", args=[world.case.pk]))
-        assert page.status_code == 200, name
-        html = body(page)
-        assert not leaks(world, html), name
-        for value in world.visible.values():
-            assert value in html, (name, value)
-        assert 'id="members"' not in html and "tel:" not in html
+    page = client.get(reverse("casework:case_detail", args=[world.case.pk]))
+    assert page.status_code == 200
+    html = body(page)
+    assert not leaks(world, html)
+    for value in world.visible.values():
+        assert value in html, value
+    assert 'id="members"' not in html and "tel:" not in html
+    # Every sheet of the printed file is personal data: a summary reader gets 403 (page and PDF), no link.
+    assert reverse("casework:case_print", args=[world.case.pk]) not in html
+    for name in ("case_print", "case_print_pdf"):
+        refused = client.get(reverse(f"casework:{name}", args=[world.case.pk]))
+        assert refused.status_code == 403, name
+        assert not leaks(world, body(refused)), name
 
     full = body(web(world.full_user).get(reverse("casework:case_detail", args=[world.case.pk])))
     # the document is a download; the resources are on the genogram page
