@@ -273,7 +273,7 @@ def report_export_record(
         "activities": with_activities,
     }
     if report:
-        export.update(report=report, area=area)
+        export |= {"report": report, "area": area}
     audit.record(
         actor=exported_by, action=AuditAction.REPORT_EXPORT, changes={"export": export}, channel=channel
     )
@@ -285,7 +285,7 @@ def report_print_record(
     """Opening the A4 print version is audited as a print (the board paper leaves the system on paper)."""
     printed = {"fiscal_year": fiscal_year, "month": month or None}
     if report:
-        printed.update(report=report, area=area)
+        printed |= {"report": report, "area": area}
     audit.record(actor=printed_by, action=AuditAction.REPORT_PRINT, changes={"print": printed})
 
 
