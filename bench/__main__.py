@@ -25,12 +25,14 @@ from . import env
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=None, help="one scale: 1 = 50k cases, 1M activities")
     parser.add_argument(
         "--scales",
-        default="",
-        help="comma-separated scales, e.g. 1,3: everything at the first, the report again at the others "
-        "(each in its own cached database); default 1",
+        "--scale",
+        dest="scales",
+        default="1",
+        help="a scale (1 = 50k cases, 1M activities; default) or comma-separated scales, e.g. 1,3: "
+        "everything at the first, the report again at the others, each in its own cached database; "
+        "the last of --scale/--scales given wins",
     )
     parser.add_argument(
         "--database-url",
@@ -50,11 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--results-json", default="", help=argparse.SUPPRESS)  # a further scale's child
     args = parser.parse_args(argv)
-    if args.scales and args.scale is not None:
-        parser.error("give --scale or --scales, not both")
-    args.scale_list = [float(x) for x in args.scales.split(",") if x.strip()] if args.scales else []
-    if not args.scale_list:
-        args.scale_list = [args.scale if args.scale is not None else 1.0]
+    args.scale_list = list(dict.fromkeys(float(x) for x in args.scales.split(",") if x.strip())) or [1.0]
     return args
 
 

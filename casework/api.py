@@ -524,7 +524,7 @@ class ActivityCreateSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, default=0)
     partner_agencies = CodeListField(
         queryset=_agencies,
-        lookup=lambda context: active_agencies_by_code(),  # cached; no query per request
+        lookup=lambda context, codes: active_agencies_by_code(codes),  # cached: no query per request
         required=False,
         default=list,
         allow_empty=True,

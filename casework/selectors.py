@@ -216,15 +216,22 @@ def case_for_write(*, fetched_by, case_id: int) -> Case:
     """A case `fetched_by` may see (Case.DoesNotExist otherwise), fetched for a write on it such as logging an
     activity: no page joins, the personal columns left unread (nothing decrypted that the answer does not
     show), and whether `fetched_by` is on its area team answered in the same query, so is_on_case_team()
-    asks nothing more for this instance (the view's check and the service's are one query, not two)."""
+    asks nothing more for this instance (the view's check and the service's are one query, not two).
+
+    The area team sees its cases (case_list's first basis), so for them that one query is the whole check;
+    anyone else's visibility is then asked of case_list() itself. Building case_list()'s query (its three
+    bases, the permission subqueries) costs more Python than running it, so the common case skips it."""
+    if not fetched_by.is_authenticated or not fetched_by.is_active:
+        raise Case.DoesNotExist
     case = (
-        case_list(fetched_by=fetched_by)
-        .defer(*CASE_PERSONAL_FIELDS)
+        Case.objects.defer(*CASE_PERSONAL_FIELDS)
         .annotate(
             fetched_by_on_team=Exists(area_team_ids(user=fetched_by).filter(area_id=OuterRef("area_id")))
         )
         .get(pk=case_id)
     )
+    if not case.fetched_by_on_team and not case_list(fetched_by=fetched_by).filter(pk=case.pk).exists():
+        raise Case.DoesNotExist  # hidden and missing alike
     case._team_membership = (fetched_by.pk, case.area_id, case.fetched_by_on_team)
     return case
 

@@ -75,8 +75,8 @@ class CodeListField(FlatListField):
     """A list of master-data codes in, the matching objects out (in the order given, duplicates dropped).
 
     ``queryset`` is a callable taking the serializer context, so the choice can depend on the request.
-    ``lookup``, if given, replaces the query: a callable of the context giving every allowed object by code
-    (e.g. a cached map, network.selectors.active_agencies_by_code).
+    ``lookup``, if given, replaces the query: a callable of the context and the codes giving the allowed
+    objects among them by code (e.g. from a cache, network.selectors.active_agencies_by_code).
     Unknown codes are reported in one flat message: ``{"field": ["Unknown ...: x, y"]}``.
     """
 
@@ -87,7 +87,7 @@ class CodeListField(FlatListField):
         *,
         queryset: Callable[[dict], QuerySet],
         code_field: str = "code",
-        lookup: Callable[[dict], dict] | None = None,
+        lookup: Callable[[dict, list[str]], dict] | None = None,
         **kwargs,
     ):
         self.queryset = queryset
@@ -101,7 +101,7 @@ class CodeListField(FlatListField):
         if not codes:
             return []
         if self.lookup is not None:
-            found = self.lookup(self.context)
+            found = self.lookup(self.context, codes)
         else:
             found = {
                 getattr(obj, self.code_field): obj

@@ -12,7 +12,5 @@ class NetworkConfig(AppConfig):
         from .models import Agency
         from .selectors import forget_active_agencies
 
-        post_save.connect(forget_active_agencies, sender=Agency, dispatch_uid="network.forget_active_agencies")
-        post_delete.connect(
-            forget_active_agencies, sender=Agency, dispatch_uid="network.forget_active_agencies_delete"
-        )
+        for signal in (post_save, post_delete):
+            signal.connect(forget_active_agencies, sender=Agency, dispatch_uid="network.forget_agencies")

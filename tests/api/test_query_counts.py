@@ -30,7 +30,6 @@ def test_activity_list_queries_do_not_grow_with_rows(api, case, caseworker, agen
     assert _queries(api, f"/api/v1/cases/{case.pk}/activities/") == few
 
 
-
 def _post_activity(client, case, codes):
     body = {
         "occurred_at": "2025-01-05T10:00:00+09:00",
@@ -63,7 +62,7 @@ def test_logging_an_activity_asks_only_what_the_write_needs(case, caseworker, ag
 
 
 def test_logging_an_activity_sees_an_agency_change_at_once(case, caseworker, agency):
-    """The cached agencies are dropped when one is saved: a deactivated code is refused on the next request."""
+    """The cached agencies are dropped when one is saved: a deactivated code is refused at once."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
     _post_activity(client, case, [agency.code])
