@@ -145,7 +145,7 @@ def main(argv=None) -> int:
             results += further_scale(args, scale)
         print()
         print(measurements.render_table(results, params=params))
-        print(measurements.render_scale_comparison(results))
+        print(measurements.render_scale_comparison(results, params=params))
         print(f"\nbench: finished in {time.perf_counter() - started:.0f}s", flush=True)
     finally:
         if args.drop_after:

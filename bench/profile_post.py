@@ -23,6 +23,22 @@ import time
 
 from . import env
 
+BREAKDOWN = (  # (label, file, function) of the stack a POST goes through
+    ("the whole request (test client)", "django/core/handlers/base.py", "get_response"),
+    ("  the view (after middleware, auth and DRF's set-up)", "casework/api.py", "post"),
+    ("  token authentication (token + user, roles)", "network/authentication.py", "authenticate_credentials"),
+    ("    the case, with the team check", "casework/selectors.py", "case_for_write"),
+    ("    can_log_activity", "casework/selectors.py", "can_log_activity"),
+    ("    validating the body", "rest_framework/serializers.py", "is_valid"),
+    ("    activity_log (transaction)", "casework/services.py", "activity_log"),
+    ("      Model.save (the activity's and the audit row's INSERT)", "django/db/models/base.py", "save"),
+    ("      INSERT partners", "django/db/models/fields/related_descriptors.py", "add"),
+    ("      audit.record (the audit row)", "casework/audit.py", "record"),
+    ("    rendering the answer", "rest_framework/serializers.py", "to_representation"),
+    ("  waiting on PostgreSQL (all round trips)", "psycopg/connection.py", "wait"),
+    ("  compiling SQL (as_sql, nested calls counted again)", "django/db/models/sql/compiler.py", "as_sql"),
+)
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_post")
@@ -97,6 +113,15 @@ def main(argv=None) -> int:
         for n in range(args.requests):
             post(n)
         profile.disable()
+        stats = pstats.Stats(profile)
+        print(f"\n--- where a POST's time goes (cumulative ms per request, {args.requests} POSTs) ---")
+        for label, path_end, name in BREAKDOWN:
+            total = sum(
+                row[3]
+                for (path, _line, func), row in stats.stats.items()
+                if path.endswith(path_end) and func == name
+            )
+            print(f"{total * 1000 / args.requests:8.2f} ms  {label}")
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.top)
