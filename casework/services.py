@@ -23,7 +23,7 @@ from network.groups import agency_group, area_group
 from network.models import Agency, Area
 from network.selectors import areas_of
 
-from . import audit, documents, encryption, search
+from . import audit, documents, encryption, events, search
 from .models import (
     AccessBasis,
     Activity,
@@ -256,7 +256,12 @@ def case_update(
     after_issues = before_issues
     for name, value in changes.items():
         setattr(case, name, value)
+    stored_main_issue = case.main_issue
     if issues is not None or main_issue is not None:
+        # the stored value, locked: what the activities are reported under until this commits
+        stored_main_issue = (
+            Case.objects.select_for_update(no_key=True).values_list("main_issue", flat=True).get(pk=case.pk)
+        )
         main = main_issue or case.main_issue
         tags = _validate_issues(issues if issues is not None else case.issue_tags, main)
         case.main_issue = main
@@ -266,6 +271,7 @@ def case_update(
     _set_blind_indexes(case)
     case.full_clean(exclude=["created_by", "lead_caseworker"])
     case.save()
+    events.case_main_issue_changed_send(case, before=stored_main_issue, after=case.main_issue)
     if changes.keys() & SEARCHED_CASE_FIELDS:
         search.case_search_tokens_refresh(case_id=case.pk)
     diff = audit.changes_between(Case, before, changes)
@@ -729,6 +735,9 @@ def activity_insert(
     )
     if agencies:
         activity.partner_agencies.add(*agencies)  # a new row: add() skips set()'s read of existing links
+    events.activity_changed_send(
+        activity, before=None, after=events.activity_facts(activity, (a.pk for a in agencies))
+    )
     audit.record(
         actor=logged_by,
         action=AuditAction.ACTIVITY_CREATE,
@@ -755,6 +764,8 @@ def activity_edit(
     _require_can_log(activity.case, edited_by)
     if activity.voided:
         raise StateConflict(_("A voided activity cannot be edited."))
+    partners_before = list(activity.partner_agencies.values_list("id", "code"))
+    facts_before = events.activity_facts(activity, (pk for pk, _code in partners_before))
     revision = ActivityRevision.objects.create(
         activity=activity,
         version=activity.version,
@@ -762,7 +773,7 @@ def activity_edit(
         kind=activity.kind,
         minutes=activity.minutes,
         note=activity.note,
-        partner_agency_codes=sorted(activity.partner_agencies.values_list("code", flat=True)),
+        partner_agency_codes=sorted(code for _pk, code in partners_before),
         edited_by=edited_by,
         edited_at=timezone.now(),
     )
@@ -773,12 +784,17 @@ def activity_edit(
     _validate_activity(
         occurred_at=activity.occurred_at, kind=activity.kind, minutes=activity.minutes, note=activity.note
     )
+    agency_ids = facts_before.agency_ids
     if partner_agencies is not None:
         agencies = list(partner_agencies)
         activity.partner_agencies.set(agencies)
         activity.has_partner = bool(agencies)
+        agency_ids = [a.pk for a in agencies]
     activity.version += 1
     activity.save()
+    events.activity_changed_send(
+        activity, before=facts_before, after=events.activity_facts(activity, agency_ids)
+    )
     before = {
         "occurred_at": revision.occurred_at,
         "kind": revision.kind,
@@ -819,11 +835,15 @@ def activity_void(*, activity: Activity, voided_by, reason: str) -> Activity:
         raise PermissionDenied(VOID_REFUSED)
     if activity.voided:
         raise StateConflict(_("This activity is already voided."))
+    facts_before = events.activity_facts(activity, activity.partner_agencies.values_list("id", flat=True))
     activity.voided = True
     activity.void_reason = reason.strip()[:200]
     activity.voided_by = voided_by
     activity.voided_at = timezone.now()
     activity.save(update_fields=["voided", "void_reason", "voided_by", "voided_at", "updated_at"])
+    events.activity_changed_send(
+        activity, before=facts_before, after=events.activity_facts(activity, facts_before.agency_ids)
+    )
     audit.record(
         actor=voided_by,
         action=AuditAction.ACTIVITY_VOID,

@@ -20,3 +20,15 @@ class ReportsConfig(AppConfig):
 
         # `seed_demo` fills centre usage, network meetings and the action plan's grades for the demo.
         demo_filler_register(name="reports", filler=demo_reports_fill)
+
+        from casework import events
+
+        from . import rollups
+
+        # 延件数 roll-ups kept in casework's writing transaction (DESIGN.md §5): no import points up.
+        events.activity_changed.connect(
+            rollups.activity_changed_receiver, dispatch_uid="reports-rollups-activity"
+        )
+        events.case_main_issue_changed.connect(
+            rollups.case_main_issue_changed_receiver, dispatch_uid="reports-rollups-main-issue"
+        )

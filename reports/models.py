@@ -214,3 +214,62 @@ class MonthlySnapshot(models.Model):
 
     def delete(self, *args, **kwargs):
         raise SnapshotImmutable("A monthly snapshot is never deleted.")
+
+
+# --- 延件数 roll-ups (reports/rollups.py): insert-only deltas, compacted by a beat task ---------------------
+
+
+class RollupCount(models.Model):
+    """A ±n change to 伴走支援活動延件数 for one key. Insert-only: writers never update a row, so eight
+    caseworkers logging into the same area and month never queue on one; `compact_rollups` folds the deltas
+    into one row per key. The figure for a key is the sum of its rows.
+
+    Two shapes of key: the activity's own (month, area, kind, main issue; agency NULL), counted once per
+    activity; and (month, agency; area NULL, kind and issue blank), counted once for each partner agency.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    month = models.DateField()  # the first day of the Asia/Tokyo month of the activity
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
+    kind = models.CharField(max_length=16, blank=True)
+    main_issue = models.CharField(max_length=16, blank=True)  # the case's main issue
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
+    n = models.IntegerField()
+
+    class Meta:
+        db_table = "reports_rollup_count"
+        indexes = [models.Index(fields=["month"], name="rollup_count_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.area_id} {self.kind} {self.main_issue} {self.agency_id} {self.n:+d}"
+
+
+class RollupScope(models.TextChoices):
+    MONTH = "month", "cases with a counted activity in the month"
+    YEAR = "year", "cases whose first counted activity of the fiscal year is in the month"
+
+
+class RollupCases(models.Model):
+    """A ±n change to a number of distinct cases (実件数), per key. Same insert-only rule as RollupCount.
+
+    scope "month": cases with ≥1 counted activity in the month (area NULL: in any area; else in that area).
+    scope "year": cases whose first counted activity of the fiscal year falls in the month — overall (area,
+    agency NULL, issue blank), by the case's main issue, in an area, or with an agency — so the distinct
+    cases of April up to any month M are the sum over the months up to M.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    month = models.DateField()
+    scope = models.CharField(max_length=5, choices=RollupScope.choices)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
+    main_issue = models.CharField(max_length=16, blank=True)
+    n = models.IntegerField()
+
+    class Meta:
+        db_table = "reports_rollup_cases"
+        indexes = [models.Index(fields=["month"], name="rollup_cases_month")]
+
+    def __str__(self) -> str:
+        key = f"{self.scope} {self.area_id} {self.agency_id} {self.main_issue}"
+        return f"{self.month:%Y-%m} {key} {self.n:+d}"

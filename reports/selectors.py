@@ -50,8 +50,11 @@ from .models import (
     CentreUsageKind,
     IndicatorDefinition,
     MonthlySnapshot,
+    RollupCases,
+    RollupScope,
     Target,
 )
+from .rollups import fiscal_year_months, rollup_sums
 
 EXPORT_BATCH = 2000
 
@@ -317,6 +320,97 @@ def _breakdowns(counted: QuerySet[Activity], *, fiscal_year: int) -> dict[str, l
     return {"by_area": by_area, "by_kind": by_kind, "by_issue": by_issue, "by_agency": by_agency}
 
 
+def _rollup_figures(*, fiscal_year: int, until: datetime.datetime | None) -> dict:
+    """The report's figures from the roll-ups (reports/rollups.py): one query of GROUP BYs over rows that
+    grow with months × breakdowns, not with activities. Equal to `_monthly_counts` + `_breakdowns` over
+    `counted_activities` (tests/reports/test_rollup_exactness.py; `manage.py verify_rollups`)."""
+    first, after = fiscal_year_months(fiscal_year, until=until)
+    sums = rollup_sums(first=first, after=after)
+
+    def unique(area=None, agency=None, issue="") -> int:
+        return sums["year_cases"].get((area, agency, issue), 0)
+
+    return {
+        "monthly": {
+            (m.year, m.month): {"count": n, "cases": sums["month_cases"].get(m, 0)}
+            for m, n in sums["month"].items()
+        },
+        "unique_cases": unique(),
+        "by_area": {a: (n, unique(area=a)) for a, n in sums["area"].items()},
+        "by_kind": sums["kind"],
+        "by_issue": {i: (n, unique(issue=i)) for i, n in sums["issue"].items()},
+        "by_agency": {a: (n, unique(agency=a)) for a, n in sums["agency"].items()},
+    }
+
+
+def _rollup_breakdowns(figures: dict, *, fiscal_year: int) -> dict[str, list[dict]]:
+    """The same lists as `_breakdowns`, from `_rollup_figures`."""
+    area_targets = dict(
+        Target.objects.filter(
+            indicator__code=ACCOMPANIED_ACTIVITIES, fiscal_year=fiscal_year, area__isnull=False
+        ).values_list("area_id", "value")
+    )
+    by_area = [
+        {
+            "area": a.code,
+            "name": a.name,
+            "count": figures["by_area"].get(a.pk, (0, 0))[0],
+            "unique_cases": figures["by_area"].get(a.pk, (0, 0))[1],
+            "target": area_targets.get(a.pk),
+        }
+        for a in Area.objects.order_by("sort_order", "code")
+    ]
+    by_kind = [
+        {"kind": value, "name": str(label), "count": figures["by_kind"].get(value, 0)}
+        for value, label in ActivityKind.choices
+    ]
+    issue_labels = dict(IssueTag.choices)
+    by_issue = [
+        {"issue": issue, "name": str(issue_labels.get(issue, issue)), "count": n, "unique_cases": cases}
+        for issue, (n, cases) in sorted(figures["by_issue"].items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
+    agencies = Agency.objects.in_bulk(list(figures["by_agency"]))
+    by_agency = sorted(
+        (
+            {"agency": agencies[pk].code, "name": agencies[pk].name, "count": n, "unique_cases": cases}
+            for pk, (n, cases) in figures["by_agency"].items()
+        ),
+        key=lambda row: (-row["count"], row["agency"]),
+    )
+    return {"by_area": by_area, "by_kind": by_kind, "by_issue": by_issue, "by_agency": by_agency}
+
+
+def unique_cases_by_month(
+    *, fiscal_year: int, through: tuple[int, int] | None = None, by_area: bool = False
+) -> dict[tuple, int]:
+    """実件数 per month from the roll-ups: distinct cases with ≥1 counted activity (延件数's rule) in each
+    Tokyo month of the fiscal year. Keys (year, month), or (year, month, area id) with `by_area` (a case
+    active in two areas in a month counts in each). Months without such a case are absent."""
+    until = ReportPeriod(fiscal_year=fiscal_year, through=through, today=tokyo_today()).until
+    first, after = fiscal_year_months(fiscal_year, until=until)
+    rows = RollupCases.objects.filter(
+        scope=RollupScope.MONTH, month__gte=first, month__lt=after, area__isnull=not by_area
+    )
+    fields = ("month", "area_id") if by_area else ("month",)
+    found = {}
+    for r in rows.values(*fields).annotate(total=Sum("n")).order_by():
+        if r["total"]:
+            key = (r["month"].year, r["month"].month) + ((r["area_id"],) if by_area else ())
+            found[key] = r["total"]
+    return found
+
+
+def unique_cases_in_year(*, fiscal_year: int, through: tuple[int, int] | None = None) -> dict:
+    """実件数 of the fiscal year (up to `through`) from the roll-ups:
+    {"total": n, "by_area": {area id: n}}."""
+    until = ReportPeriod(fiscal_year=fiscal_year, through=through, today=tokyo_today()).until
+    figures = _rollup_figures(fiscal_year=fiscal_year, until=until)
+    return {
+        "total": figures["unique_cases"],
+        "by_area": {area_id: cases for area_id, (_n, cases) in figures["by_area"].items()},
+    }
+
+
 def _snapshots(fiscal_year: int) -> dict[str, MonthlySnapshot]:
     return {
         s.month: s
@@ -333,9 +427,9 @@ def accompanied_activity_report(
     JSON-ready (the API answer, the JSON export and the snapshot figures are all this dict).
     """
     period = ReportPeriod(fiscal_year=fiscal_year, through=through, today=today or tokyo_today())
-    counted = counted_activities(fiscal_year=fiscal_year, until=period.until)
-    monthly = _monthly_counts(counted)
-    unique_cases = counted.aggregate(n=Count("case_id", distinct=True))["n"]
+    figures = _rollup_figures(fiscal_year=fiscal_year, until=period.until)
+    monthly = figures["monthly"]
+    unique_cases = figures["unique_cases"]
     target = target_value(indicator=ACCOMPANIED_ACTIVITIES, fiscal_year=fiscal_year)
     snapshots = _snapshots(fiscal_year)
     today_key = month_key(period.today.year, period.today.month)
@@ -405,7 +499,7 @@ def accompanied_activity_report(
         "projected_progress": _pct(projection, target) if projection is not None else None,
         "months": months,
         "restated_months": [m["month"] for m in months if m["restated"]],
-        **_breakdowns(counted, fiscal_year=fiscal_year),
+        **_rollup_breakdowns(figures, fiscal_year=fiscal_year),
     }
     return report
 
