@@ -46,8 +46,8 @@ def _post_activity(client, case, codes):
 
 def test_logging_an_activity_asks_only_what_the_write_needs(case, caseworker, agency):
     """POST …/activities/ with token auth (DESIGN.md §6): the token and user, the user's roles, the case with
-    the team check in the same query, then the activity, its partners and its audit row in one transaction.
-    No second membership check, no agency query (cached by code) and no read-back of the partners."""
+    the team check in the same query, then the activity, its partners, its roll-ups and its audit row in one
+    transaction. No second membership check, no agency query (cached by code), no partners read back."""
     second = factories.make_agency("shakyo", kind="council")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
@@ -55,8 +55,19 @@ def test_logging_an_activity_asks_only_what_the_write_needs(case, caseworker, ag
     answer, queries = _post_activity(client, case, [second.code, agency.code])
     assert answer["partner_agencies"] == sorted([agency.code, second.code])  # as a read gives them
     statements = [sql for sql in queries if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    assert len(statements) == 6, "\n".join(queries)
-    assert sum(sql.startswith("INSERT") for sql in statements) == 3  # activity, partners, audit
+    # 6 of the write itself, and 5 of the 延件数 roll-ups kept in the same transaction (reports.rollups: the
+    # case's advisory lock, its main issue, its activities of the month, the count and case-presence rows)
+    assert len(statements) == 6 + 5, "\n".join(queries)
+    inserts = [sql.split()[2].strip('"') for sql in statements if sql.startswith("INSERT")]
+    assert sorted(inserts) == sorted(
+        [
+            "casework_activity",
+            "casework_activity_partner_agencies",
+            "casework_auditevent",
+            "reports_rollup_count",
+            "reports_rollup_cases",
+        ]
+    )
     assert not any("network_agency" in sql for sql in statements)
     assert sum("network_membership" in sql for sql in statements) == 2  # roles; the team check in the case's
 
