@@ -138,8 +138,9 @@ def main(argv=None) -> int:
             params=params,
         )
         results = measurements.run_all(options)
-        if args.results_json:
+        if args.results_json:  # a further scale's child: the parent prints the one table
             Path(args.results_json).write_text(json.dumps([asdict(r) for r in results]))
+            return 0
         connection.close()
         for scale in args.scale_list[1:]:
             results += further_scale(args, scale)
