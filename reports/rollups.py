@@ -23,6 +23,7 @@ concurrent writers in the same area and month do not wait on each other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 
 from django.apps import apps as global_apps
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, FilteredRelation, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from network.fiscal import TOKYO, fiscal_year_bounds, fiscal_year_of_date
@@ -136,6 +137,29 @@ def _models(apps=None):
     )
 
 
+_COUNT_INSERT = "INSERT INTO reports_rollup_count (month, area_id, kind, main_issue, agency_id, n) VALUES "
+_CASES_INSERT = "INSERT INTO reports_rollup_cases (month, scope, area_id, agency_id, main_issue, n) VALUES "
+
+
+def _insert_deltas(counts: dict, cases: dict) -> None:
+    """A writer's deltas: on PostgreSQL both tables in one statement (a data-modifying CTE), one round trip
+    inside the writer's transaction; elsewhere two bulk inserts."""
+    counts = {k: n for k, n in counts.items() if n}
+    cases = {k: n for k, n in cases.items() if n}
+    if connection.vendor != "postgresql" or not counts or not cases:
+        _insert(counts, cases)
+        return
+    row = "(%s, %s, %s, %s, %s, %s)"
+    sql = (
+        f"WITH c AS ({_COUNT_INSERT}{', '.join([row] * len(counts))}) "
+        f"{_CASES_INSERT}{', '.join([row] * len(cases))}"
+    )
+    params = [value for key, n in counts.items() for value in (*key, n)]
+    params += [value for key, n in cases.items() for value in (*key, n)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _insert(counts: dict, cases: dict, *, apps=None) -> None:
     _a, _c, RollupCount, RollupCases = _models(apps)
     if counts:
@@ -161,21 +185,40 @@ def _case_lock(case_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CASE_LOCK_NAMESPACE, case_id])
 
 
-def _case_activities(case_id: int) -> dict[int, tuple[datetime.date, int, str, set[int]]]:
-    """The case's counted activities, as committed plus this transaction's writes: id → (month, area, kind,
-    agencies). One query (a left join to the partner agencies)."""
-    Activity, *_ = _models()
-    found: dict[int, tuple] = {}
-    rows = Activity.objects.filter(case_id=case_id, voided=False, has_partner=True).values_list(
-        "id", "occurred_at", "area_id", "kind", "partner_agencies"
+def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, int, str, set[int]]]]:
+    """The case's main issue and its counted activities, as committed plus this transaction's writes:
+    id → (month, area, kind, agencies). One query (the case, left-joined to its counted activities and
+    their partner agencies), read after the case's lock."""
+    _activity, Case, *_ = _models()
+    rows = (
+        Case.objects.filter(pk=case_id)
+        .annotate(
+            counted=FilteredRelation(
+                "activities", condition=Q(activities__voided=False, activities__has_partner=True)
+            )
+        )
+        .values_list(
+            "main_issue",
+            "counted__id",
+            "counted__occurred_at",
+            "counted__area_id",
+            "counted__kind",
+            "counted__partner_agencies",
+        )
+        .order_by()
     )
-    for activity_id, occurred_at, area_id, kind, agency_id in rows.order_by():
+    main_issue, found = None, {}
+    for main_issue, activity_id, occurred_at, area_id, kind, agency_id in rows:  # noqa: B007
+        if activity_id is None:
+            continue
         entry = found.get(activity_id)
         if entry is None:
             entry = found[activity_id] = (month_of(occurred_at), area_id, kind, set())
         if agency_id is not None:
             entry[3].add(agency_id)
-    return found
+    if main_issue is None:
+        raise Case.DoesNotExist(case_id)
+    return main_issue, found
 
 
 def _case_pairs(activities: Iterable[tuple]) -> tuple[set, set]:
@@ -187,15 +230,8 @@ def _case_pairs(activities: Iterable[tuple]) -> tuple[set, set]:
 
 
 def _atomic():
-    return transaction.atomic() if not connection.in_atomic_block else _NoOp()
-
-
-class _NoOp:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    """The services call the receivers inside their transaction; a caller outside one gets its own."""
+    return contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 # --- receivers of casework's signals (connected in ReportsConfig.ready) -----------------------------------
@@ -205,11 +241,10 @@ def activity_changed_receiver(sender, *, case_id, activity_id, before, after, **
     old, new = contribution(before), contribution(after)
     if old == new:  # minutes or note edited, or nothing that counts changed
         return
-    _activity, Case, *_ = _models()
     with _atomic():
         _case_lock(case_id)
         # read after the lock: a concurrent main-issue change has either committed (and we see it) or waits
-        main_issue = Case.objects.filter(pk=case_id).values_list("main_issue", flat=True).get()
+        main_issue, now = _case_activities(case_id)
         counts: Counter = Counter()
         if new is not None:
             counts.update(count_keys(new, main_issue))
@@ -218,7 +253,6 @@ def activity_changed_receiver(sender, *, case_id, activity_id, before, after, **
         cases = {}
         presence = tuple(None if c is None else (c.month, c.area_id, c.agency_ids) for c in (old, new))
         if presence[0] != presence[1]:  # a kind-only edit changes no distinct-case figure
-            now = _case_activities(case_id)
             now.pop(activity_id, None)
             others = list(now.values())
             then = others + ([(old.month, old.area_id, old.kind, old.agency_ids)] if old else [])
@@ -226,7 +260,7 @@ def activity_changed_receiver(sender, *, case_id, activity_id, before, after, **
             cases = _difference(
                 case_keys(*_case_pairs(after_), main_issue), case_keys(*_case_pairs(then), main_issue)
             )
-        _insert({k: n for k, n in counts.items() if n}, cases)
+        _insert_deltas(counts, cases)
 
 
 def case_main_issue_changed_receiver(sender, *, case_id, before, after, **kwargs) -> None:
@@ -235,14 +269,14 @@ def case_main_issue_changed_receiver(sender, *, case_id, before, after, **kwargs
         return
     with _atomic():
         _case_lock(case_id)
-        activities = list(_case_activities(case_id).values())
+        activities = list(_case_activities(case_id)[1].values())
         counts: Counter = Counter()
         for month, area_id, kind, _agencies in activities:
             counts[(month, area_id, kind, after, None)] += 1
             counts[(month, area_id, kind, before, None)] -= 1
         pairs = _case_pairs(activities)
         cases = _difference(case_keys(*pairs, after), case_keys(*pairs, before))
-        _insert({k: n for k, n in counts.items() if n}, cases)
+        _insert_deltas(counts, cases)
 
 
 # --- recount, verify, repair ---------------------------------------------------------------------------
