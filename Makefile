@@ -47,10 +47,12 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 
 # City-scale benchmarks into their own database (rebuilt only when the parameters change); prints one table
-# of ratios against same-run baselines (docs/benchmarks.md). BENCH_ARGS="--scale 0.01" for a quick run.
+# of ratios against same-run baselines (docs/benchmarks.md): everything at scale 1, the report again at scale
+# 3 (its own database, <name>_s3). BENCH_ARGS="--scale 0.01" for a quick run at one scale.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yorisoi_bench
+BENCH_SCALES ?= 1,3
 bench: $(STAMP) messages
-	$(BIN)/python -m bench --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+	$(BIN)/python -m bench --scales $(BENCH_SCALES) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 # Bounded load run (and fault runs) against two bin/web behind nginx (the compose proxy's configuration),
 # bin/worker and bin/beat on a scratch PostgreSQL database; needs DATABASE_URL (the server), REDIS_URL and

@@ -1,6 +1,7 @@
 """Ledger import at adoption scale: a workbook of N cases and M activities (two sheets, a title row above each
 table, dates in several spellings) imported by `manage.py import_ledger` in a fresh process, in its own
-database. Prints rows per second and the import process's peak resident memory (ru_maxrss of that child).
+database. Prints rows per second and how far the import itself raised the memory of its fresh process
+(bench.import_probe: VmRSS after the set-up, VmHWM after the import; the whole-process peak beside it).
 
 `python -m bench.ledger_import [--database-url URL] [--cases 20000] [--activities 200000]`
 (`make bench-import`). The database is dropped and recreated: its name must contain "bench".
@@ -109,26 +110,37 @@ def main(argv=None) -> int:
             .stdout.strip()
             .splitlines()[-1]
         )
-        started = time.perf_counter()
-        process = subprocess.Popen(  # noqa: S603 - our own manage.py
-            [*manage, "import_ledger", str(path), "--area", area, "--format", "json"],
+        probe = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "bench.import_probe",
+                "--database-url",
+                args.database_url,
+                "--area",
+                area,
+                str(path),
+            ],
             cwd=root,
             env=child_env,
-            stdout=subprocess.PIPE,
+            check=True,
+            capture_output=True,
             text=True,
         )
-        out = process.stdout.read()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-    summary = json.loads(out)
+    result = json.loads(probe.stdout.strip().splitlines()[-1])
+    summary = result["summary"]
     rows = summary["cases"]["rows"] + summary["activities"]["rows"]
+    seconds = result["seconds"]
     print(
-        f"import: exit {os.waitstatus_to_exitcode(status)}, {summary['cases']['created']} cases and "
-        f"{summary['activities']['created']} activities created, {len(summary['errors'])} errors"
+        f"import: {summary['cases']['created']} cases and {summary['activities']['created']} activities "
+        f"created, {len(summary['errors'])} errors"
     )
+    print(f"{rows} rows in {seconds:.1f} s = {rows / seconds:.0f} rows/s")
     print(
-        f"{rows} rows in {seconds:.1f} s = {rows / seconds:.0f} rows/s; "
-        f"peak RSS {usage.ru_maxrss / 1024:.0f} MB"
+        f"memory of the import alone (fresh process, {result['peak_source']}): grew "
+        f"{result['import_growth_mb']:.1f} MB, from {result['rss_before_import_mb']:.1f} MB after the set-up "
+        f"to a peak of {result['import_peak_rss_mb']:.1f} MB; whole-process peak (ru_maxrss) "
+        f"{result['process_peak_rss_mb']:.1f} MB"
     )
     return 0
 

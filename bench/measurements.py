@@ -69,7 +69,7 @@ class Options:
 
 @dataclass
 class Result:
-    number: int
+    number: int | str
     key: str
     title: str
     subject: str
@@ -79,7 +79,7 @@ class Result:
     baseline_stats: Stats
     ratio: float
     goal: str
-    met: bool
+    met: bool | None  # None: a yardstick, no goal of its own
     notes: list[str] = field(default_factory=list)
 
 
@@ -169,8 +169,8 @@ def measure_report(options: Options) -> Result:
         s,
         b,
         ratio,
-        "≤ 1.5× and < 1 s",
-        ratio <= 1.5 and s.median < 1000,
+        "≤ 1.0× (issue #15; at scale 3 no larger than at scale 1)",
+        ratio <= 1.0,
     )
 
 
@@ -256,7 +256,7 @@ def _restore(marks: dict[str, int]) -> int:
     return deleted
 
 
-def measure_api(options: Options) -> Result:
+def measure_api(options: Options) -> list[Result]:
     from rest_framework.authtoken.models import Token
 
     users = _caseworkers(CLIENTS)
@@ -285,55 +285,75 @@ def measure_api(options: Options) -> Result:
     def areas(client: int, n: int):
         return server.json_request("GET", "/api/v1/areas/", tokens[client % len(tokens)])
 
-    logged, trivial = [], []
-    notes = []
+    def durable_write(client: int, n: int):
+        return server.json_request("POST", "/bench/durable-write/", tokens[client % len(tokens)], {})
+
+    phases = [("trivial", areas, 200), ("log", log_activity, 201), ("write", durable_write, 201)]
+    runs: dict[str, list] = {name: [] for name, _make, _expect in phases}
     try:
         with server.gunicorn(options.database_url) as port:
             warm = min(1.0, options.seconds)
-            server.closed_loop(port, areas, clients=CLIENTS, seconds=warm, expect=200)
-            server.closed_loop(port, log_activity, clients=CLIENTS, seconds=warm, expect=201)
+            for _name, make, expect in phases:
+                server.closed_loop(port, make, clients=CLIENTS, seconds=warm, expect=expect)
             for i in range(options.repeats["api"]):
-                order = [("trivial", areas, 200), ("log", log_activity, 201)]
-                for name, make, expect in order if i % 2 == 0 else reversed(order):
-                    r = server.closed_loop(
+                for name, make, expect in phases[i % 3 :] + phases[: i % 3]:  # rotate the order
+                    run = server.closed_loop(
                         port, make, clients=CLIENTS, seconds=options.seconds, expect=expect
                     )
-                    (trivial if name == "trivial" else logged).append(r)
+                    runs[name].append(run)
     finally:
         removed = _restore(marks)
+    logged, trivial, written = runs["log"], runs["trivial"], runs["write"]
     s = Stats.of([r.throughput for r in logged])
     b = Stats.of([r.throughput for r in trivial])
+    w = Stats.of([r.throughput for r in written])
     ratio = s.median / b.median if b.median else 0.0
-    lat_log = Stats.of(_ms([x for r in logged for x in r.latencies]))
-    lat_triv = Stats.of(_ms([x for r in trivial for x in r.latencies]))
-    errors = sum(r.errors for r in logged + trivial)
-    notes.append(
-        f"latency p50/p95: POST {lat_log.median:.0f}/{lat_log.p95:.0f} ms, "
-        f"GET {lat_triv.median:.0f}/{lat_triv.p95:.0f} ms"
-    )
-    notes.append(
-        f"{sum(r.ok for r in logged):,} activities logged, {errors} errors; {removed:,} rows removed after"
-    )
+    ratio_write = s.median / w.median if w.median else 0.0
+    lat = {name: Stats.of(_ms([x for r in rs for x in r.latencies])) for name, rs in runs.items()}
+    everything = logged + trivial + written
+    errors = sum(r.errors for r in everything)
+    notes = [
+        f"latency p50/p95: POST activity {lat['log'].median:.0f}/{lat['log'].p95:.0f} ms, "
+        f"GET {lat['trivial'].median:.0f}/{lat['trivial'].p95:.0f} ms, "
+        f"durable write {lat['write'].median:.0f}/{lat['write'].p95:.0f} ms",
+        f"{sum(r.ok for r in logged):,} activities logged, {errors} errors; {removed:,} rows removed after",
+    ]
     if errors:
         statuses: dict[int, int] = {}
-        for r in logged + trivial:
+        for r in everything:
             for k, v in r.statuses.items():
                 statuses[k] = statuses.get(k, 0) + v
         notes.append(f"statuses: {statuses}")
-    return Result(
-        3,
-        "api",
-        f"log an activity over HTTP, {CLIENTS} clients, gunicorn bin/web defaults",
-        "POST …/activities/",
-        "GET /api/v1/areas/",
-        "req/s",
-        s,
-        b,
-        ratio,
-        "≥ 0.5× throughput",
-        ratio >= 0.5 and errors == 0,
-        notes,
-    )
+    title = f"log an activity over HTTP, {CLIENTS} clients, gunicorn bin/web defaults"
+    return [
+        Result(
+            3,
+            "api",
+            title,
+            "POST …/activities/",
+            "GET /api/v1/areas/",
+            "req/s",
+            s,
+            b,
+            ratio,
+            "≥ 0.5× throughput",
+            ratio >= 0.5 and errors == 0,
+            notes,
+        ),
+        Result(
+            "3b",
+            "api",
+            "the same against a minimal durable write (token auth, one INSERT, one commit; bench.urls)",
+            "POST …/activities/",
+            "POST /bench/durable-write/",
+            "req/s",
+            s,
+            w,
+            ratio_write,
+            "— (a yardstick; issue #15's goal is against the GET)",
+            None,
+        ),
+    ]
 
 
 # --- 4. XLSX export: peak memory, 200k vs 20k rows -------------------------------------------------------
@@ -538,9 +558,11 @@ def run_all(options: Options) -> list[Result]:
         if key not in options.only:
             continue
         print(f"bench: measuring {key} …", flush=True)
-        result = MEASUREMENTS[key](options)
-        print(f"bench:   {result.ratio:.2f}× ({'met' if result.met else 'NOT met'})", flush=True)
-        results.append(result)
+        measured = MEASUREMENTS[key](options)
+        for result in measured if isinstance(measured, list) else [measured]:
+            verdict = "a yardstick" if result.met is None else "met" if result.met else "NOT met"
+            print(f"bench:   {result.number}: {result.ratio:.2f}× ({verdict})", flush=True)
+            results.append(result)
     if options.plans:
         plans.write_plans(options.plans, fiscal_year=options.fiscal_year)
         print(f"bench: plans written to {options.plans}", flush=True)
@@ -565,9 +587,27 @@ def render_table(results: list[Result], *, params) -> str:
     for r in results:
         lines.append(
             f"| {r.number} | {r.title} | {r.subject} | {_fmt(r.subject_stats, r.unit)} | {r.baseline} | "
-            f"{_fmt(r.baseline_stats, r.unit)} | {r.ratio:.2f}× | {r.goal} | {'yes' if r.met else 'NO'} |"
+            f"{_fmt(r.baseline_stats, r.unit)} | {r.ratio:.2f}× | {r.goal} | "
+            f"{'—' if r.met is None else 'yes' if r.met else 'NO'} |"
         )
     notes = [f"- {r.number}: {note}" for r in results for note in r.notes]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)
+
+
+def render_scale_comparison(results: list[Result], *, params) -> str:
+    """The report's ratio at each scale measured (issue #15: ≤ 1.0× at scale 1, no larger at scale 3)."""
+    reports = [r for r in results if r.key == "report"]
+    if not reports:
+        return ""
+    parts = [
+        f"{f'scale {params.scale:g}' if r.number == 1 else r.number}: {r.ratio:.2f}× "
+        f"({r.subject_stats.median:.0f} ms vs {r.baseline_stats.median:.0f} ms)"
+        for r in reports
+    ]
+    line = "report ÷ one SQL GROUP BY, by scale — " + "; ".join(parts)
+    if len(reports) > 1:
+        grows = reports[-1].ratio > reports[0].ratio
+        line += f"; the ratio {'grows' if grows else 'does not grow'} with the data"
+    return "\n" + line

@@ -34,7 +34,7 @@ from config.api_fields import (
 )
 from network.groups import agency_group_name
 from network.models import Agency
-from network.selectors import active_agencies, areas_of
+from network.selectors import active_agencies, active_agencies_by_code, areas_of
 
 from . import documents, selectors, services
 from .models import (
@@ -524,6 +524,7 @@ class ActivityCreateSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, default=0)
     partner_agencies = CodeListField(
         queryset=_agencies,
+        lookup=lambda context, codes: active_agencies_by_code(codes),  # cached: no query per request
         required=False,
         default=list,
         allow_empty=True,
@@ -761,6 +762,18 @@ class CaseDetailApi(GenericAPIView):
         return Response(_case_answer(request, _visible_case(request, case_id)))
 
 
+def _answer_partners_from(activity: Activity, agencies: list[Agency]) -> None:
+    """The answer lists the partners just validated and linked, in the order a read gives (Agency's
+    ordering, by code), instead of reading the links back."""
+    partners = activity.partner_agencies.all()  # not evaluated: filled below, as prefetch_related does
+    partners._result_cache = sorted(agencies, key=lambda agency: agency.code)
+    partners._prefetch_done = True
+    activity._prefetched_objects_cache = {
+        **getattr(activity, "_prefetched_objects_cache", {}),
+        "partner_agencies": partners,
+    }
+
+
 class CaseActivityListApi(GenericAPIView):
     """A visible case's activities, newest first (voided ones included, marked voided); log a new one."""
 
@@ -785,11 +798,12 @@ class CaseActivityListApi(GenericAPIView):
         tags=["activities"],
     )
     def post(self, request, case_id: int):
-        case = selectors.case_list(fetched_by=request.user).get(pk=case_id)  # no page joins for a write
+        case = selectors.case_for_write(fetched_by=request.user, case_id=case_id)  # team check included
         _require_activity_logging(request, case)
         serializer = ActivityCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         activity = services.activity_log(case=case, logged_by=request.user, **serializer.validated_data)
+        _answer_partners_from(activity, serializer.validated_data["partner_agencies"])
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 
 

@@ -75,14 +75,24 @@ class CodeListField(FlatListField):
     """A list of master-data codes in, the matching objects out (in the order given, duplicates dropped).
 
     ``queryset`` is a callable taking the serializer context, so the choice can depend on the request.
+    ``lookup``, if given, replaces the query: a callable of the context and the codes giving the allowed
+    objects among them by code (e.g. from a cache, network.selectors.active_agencies_by_code).
     Unknown codes are reported in one flat message: ``{"field": ["Unknown ...: x, y"]}``.
     """
 
     default_error_messages = {"unknown": _("Unknown code: {codes}")}
 
-    def __init__(self, *, queryset: Callable[[dict], QuerySet], code_field: str = "code", **kwargs):
+    def __init__(
+        self,
+        *,
+        queryset: Callable[[dict], QuerySet],
+        code_field: str = "code",
+        lookup: Callable[[dict, list[str]], dict] | None = None,
+        **kwargs,
+    ):
         self.queryset = queryset
         self.code_field = code_field
+        self.lookup = lookup
         kwargs.setdefault("child", serializers.CharField(max_length=64))
         super().__init__(**kwargs)
 
@@ -90,10 +100,13 @@ class CodeListField(FlatListField):
         codes = list(dict.fromkeys(super().to_internal_value(data)))
         if not codes:
             return []
-        found = {
-            getattr(obj, self.code_field): obj
-            for obj in self.queryset(self.context).filter(**{f"{self.code_field}__in": codes})
-        }
+        if self.lookup is not None:
+            found = self.lookup(self.context, codes)
+        else:
+            found = {
+                getattr(obj, self.code_field): obj
+                for obj in self.queryset(self.context).filter(**{f"{self.code_field}__in": codes})
+            }
         unknown = [c for c in codes if c not in found]
         if unknown:
             self.fail("unknown", codes=", ".join(unknown))

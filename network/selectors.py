@@ -1,5 +1,7 @@
 """Reads of the network: who belongs where."""
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from .models import Agency, Area, Membership, Role
@@ -36,6 +38,37 @@ def areas_of(*, user) -> QuerySet[Area]:
 
 def active_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True).select_related("area")
+
+
+# The active agencies by code, for serializers that only resolve codes (logging an activity). Held in the
+# shared cache (Redis in production) and dropped whenever an agency is saved or deleted (network.apps), so a
+# deactivated or renamed agency is refused or shown as such on the next request in every process. The
+# timeout bounds what no signal sees (a bulk update, a restored backup). The instances carry the agency's
+# own columns, not its area.
+ACTIVE_AGENCIES_CACHE_KEY = "network:active-agencies-by-code:v1"
+ACTIVE_AGENCIES_CACHE_SECONDS = 300
+_AGENCY_COLUMNS = tuple(f.attname for f in Agency._meta.concrete_fields)
+_CODE_INDEX = _AGENCY_COLUMNS.index("code")
+
+
+def active_agencies_by_code(codes) -> dict[str, Agency]:
+    """The active agencies among `codes` (unknown and inactive ones left out), from the cache: no query
+    once it is filled. Only the agencies asked for are made into instances."""
+    rows = cache.get(ACTIVE_AGENCIES_CACHE_KEY)
+    if rows is None:
+        rows = {
+            row[_CODE_INDEX]: row
+            for row in Agency.objects.filter(is_active=True).values_list(*_AGENCY_COLUMNS)
+        }
+        cache.set(ACTIVE_AGENCIES_CACHE_KEY, rows, ACTIVE_AGENCIES_CACHE_SECONDS)
+    return {code: Agency.from_db("default", _AGENCY_COLUMNS, rows[code]) for code in codes if code in rows}
+
+
+def forget_active_agencies(**_kwargs) -> None:
+    """Signal receiver: an agency changed, so the next lookup reads them afresh — now, and again once the
+    change commits (a request in between may have cached the rows as they were before it)."""
+    cache.delete(ACTIVE_AGENCIES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(ACTIVE_AGENCIES_CACHE_KEY))
 
 
 def own_area_ids(*, user) -> QuerySet:

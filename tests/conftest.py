@@ -87,3 +87,16 @@ def document_root(tmp_path, settings):
     settings.STORAGES = storages
     settings.CONSENT_DOCUMENT_ROOT = str(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_agencies():
+    """The active agencies are cached by code (network.selectors); a rolled-back test sends no signal, so
+    each test starts without the previous test's agencies."""
+    from django.core.cache import cache
+
+    from network.selectors import ACTIVE_AGENCIES_CACHE_KEY
+
+    cache.delete(ACTIVE_AGENCIES_CACHE_KEY)
+    yield
+    cache.delete(ACTIVE_AGENCIES_CACHE_KEY)
