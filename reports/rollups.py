@@ -176,22 +176,21 @@ def _insert(counts: dict, cases: dict, *, apps=None) -> None:
         )
 
 
-def _case_lock(case_id: int) -> None:
-    """Serialise the roll-up writes of one case (not of an area or a month): a transaction-scoped advisory
-    lock, which waits on no row lock, so it cannot deadlock with a transfer or status change that locks the
-    case row. SQLite serialises every writer already."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CASE_LOCK_NAMESPACE, case_id])
+def _locked_case_rows(case_id: int) -> list[tuple]:
+    """(main issue, activity id, occurred_at, area, kind, agency) of the case left-joined to its counted
+    activities and their partner agencies, read under the case's lock.
 
-
-def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, int, str, set[int]]]]:
-    """The case's main issue and its counted activities, as committed plus this transaction's writes:
-    id → (month, area, kind, agencies). One query (the case, left-joined to its counted activities and
-    their partner agencies), read after the case's lock."""
+    The lock serialises the roll-up writes of one case (not of an area or a month): a transaction-scoped
+    advisory lock, which waits on no row lock, so it cannot deadlock with a transfer or status change that
+    locks the case row. On PostgreSQL the lock and the read travel as two statements of one simple query,
+    one round trip on every counted write: under READ COMMITTED each statement takes its own snapshot, so
+    the read, which starts once the lock is granted, sees whatever the previous holder committed. The
+    simple protocol takes no parameters, hence the integers and booleans written into the text (nothing
+    else is). SQLite serialises every writer already.
+    """
     _activity, Case, *_ = _models()
     rows = (
-        Case.objects.filter(pk=case_id)
+        Case.objects.filter(pk=int(case_id))
         .annotate(
             counted=FilteredRelation(
                 "activities", condition=Q(activities__voided=False, activities__has_partner=True)
@@ -207,8 +206,24 @@ def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, 
         )
         .order_by()
     )
+    if connection.vendor != "postgresql":
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    if not all(type(p) in (int, bool) for p in params):  # only these may be written into the text
+        raise TypeError(f"roll-up read: unexpected parameter types {[type(p) for p in params]}")
+    read = sql % tuple(str(p).upper() if type(p) is bool else str(p) for p in params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock({CASE_LOCK_NAMESPACE}, {int(case_id)}); {read}")
+        cursor.nextset()
+        return cursor.fetchall()
+
+
+def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, int, str, set[int]]]]:
+    """The case's main issue and its counted activities, as committed plus this transaction's writes:
+    id → (month, area, kind, agencies), taking the case's lock first."""
+    _activity, Case, *_ = _models()
     main_issue, found = None, {}
-    for main_issue, activity_id, occurred_at, area_id, kind, agency_id in rows:  # noqa: B007
+    for main_issue, activity_id, occurred_at, area_id, kind, agency_id in _locked_case_rows(case_id):  # noqa: B007
         if activity_id is None:
             continue
         entry = found.get(activity_id)
@@ -242,8 +257,7 @@ def activity_changed_receiver(sender, *, case_id, activity_id, before, after, **
     if old == new:  # minutes or note edited, or nothing that counts changed
         return
     with _atomic():
-        _case_lock(case_id)
-        # read after the lock: a concurrent main-issue change has either committed (and we see it) or waits
+        # read under the lock: a concurrent main-issue change has either committed (and we see it) or waits
         main_issue, now = _case_activities(case_id)
         counts: Counter = Counter()
         if new is not None:
@@ -268,7 +282,6 @@ def case_main_issue_changed_receiver(sender, *, case_id, before, after, **kwargs
     if before == after:
         return
     with _atomic():
-        _case_lock(case_id)
         activities = list(_case_activities(case_id)[1].values())
         counts: Counter = Counter()
         for month, area_id, kind, _agencies in activities:
