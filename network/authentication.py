@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .selectors import roles_subquery, user_roles_remember
 from .twofactor import enrolment_missing, session_passed_second_factor
 
 
@@ -14,17 +13,7 @@ class SecondFactorTokenAuthentication(TokenAuthentication):
     the rule, or before the role was given) stops working until the user enrols."""
 
     def authenticate_credentials(self, key):
-        # DRF's own lookup, with the user's roles in the same query: the second-factor rule below and the
-        # view's permission checks need them, and every API call pays for each round trip.
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user").annotate(roles=roles_subquery()).get(key=key)
-        except model.DoesNotExist:
-            raise AuthenticationFailed(_("Invalid token.")) from None
-        user = token.user
-        if not user.is_active:
-            raise AuthenticationFailed(_("User inactive or deleted."))
-        user_roles_remember(user=user, joined=token.roles)
+        user, token = super().authenticate_credentials(key)
         if enrolment_missing(user=user):
             raise AuthenticationFailed(_("Invalid token."))
         return user, token

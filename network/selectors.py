@@ -2,18 +2,7 @@
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import (
-    Aggregate,
-    Case,
-    CharField,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from .models import Agency, Area, Membership, Role
 
@@ -37,34 +26,6 @@ def user_roles(*, user) -> set[str]:
         cached = set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
         user._yorisoi_roles = cached
     return cached
-
-
-class _JoinedRoles(Aggregate):
-    """Roles as one comma-joined string: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
-
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, ',')"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
-def roles_subquery(user_ref: str = "user_id") -> Subquery:
-    """The roles of the user `user_ref` points at, for annotating another query (one round trip, not two)."""
-    roles = (
-        Membership.objects.filter(user_id=OuterRef(user_ref))
-        .order_by()
-        .values("user_id")
-        .annotate(joined=_JoinedRoles("role"))
-        .values("joined")
-    )
-    return Subquery(roles, output_field=CharField())
-
-
-def user_roles_remember(*, user, joined: str | None) -> None:
-    """Keep the roles read with the user (`roles_subquery`) so `user_roles` does not ask again."""
-    user._yorisoi_roles = set(filter(None, (joined or "").split(",")))
 
 
 def has_role(user, *roles: str) -> bool:

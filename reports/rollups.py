@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -176,21 +177,45 @@ def _insert(counts: dict, cases: dict, *, apps=None) -> None:
         )
 
 
+@functools.cache
+def _case_read_sql() -> str:
+    """PostgreSQL's read of `_locked_case_rows`, written once per process: building it with the ORM on every
+    counted write cost more Python than running it. The month is Asia/Tokyo's, computed by the database."""
+    Activity, Case, *_ = _models()
+    partners = Activity.partner_agencies.through._meta.db_table
+    month = f"(date_trunc('month', a.occurred_at AT TIME ZONE '{TOKYO.key}'))::date"
+    return (  # table names and a zone name only, from the models and network.fiscal
+        f"SELECT c.main_issue, a.id, {month}, a.area_id, a.kind, p.agency_id FROM {Case._meta.db_table} c "  # noqa: S608
+        f"LEFT JOIN {Activity._meta.db_table} a ON a.case_id = c.id AND a.has_partner AND NOT a.voided "
+        f"LEFT JOIN {partners} p ON p.activity_id = a.id WHERE c.id = %d"
+    )
+
+
 def _locked_case_rows(case_id: int) -> list[tuple]:
-    """(main issue, activity id, occurred_at, area, kind, agency) of the case left-joined to its counted
-    activities and their partner agencies, read under the case's lock.
+    """(main issue, activity id, month or occurred_at, area, kind, agency) of the case left-joined to its
+    counted activities (reports.indicators' rule: not voided, at least one partner) and their partner
+    agencies, read under the case's lock.
 
     The lock serialises the roll-up writes of one case (not of an area or a month): a transaction-scoped
     advisory lock, which waits on no row lock, so it cannot deadlock with a transfer or status change that
     locks the case row. On PostgreSQL the lock and the read travel as two statements of one simple query,
     one round trip on every counted write: under READ COMMITTED each statement takes its own snapshot, so
     the read, which starts once the lock is granted, sees whatever the previous holder committed. The
-    simple protocol takes no parameters, hence the integers and booleans written into the text (nothing
-    else is). SQLite serialises every writer already.
+    simple protocol takes no parameters, hence the case's id written into the text as an integer. SQLite
+    serialises every writer already.
     """
+    case_id = int(case_id)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock({CASE_LOCK_NAMESPACE}, {case_id}); "
+                + _case_read_sql() % case_id
+            )
+            cursor.nextset()
+            return cursor.fetchall()
     _activity, Case, *_ = _models()
-    rows = (
-        Case.objects.filter(pk=int(case_id))
+    return list(
+        Case.objects.filter(pk=case_id)
         .annotate(
             counted=FilteredRelation(
                 "activities", condition=Q(activities__voided=False, activities__has_partner=True)
@@ -206,16 +231,6 @@ def _locked_case_rows(case_id: int) -> list[tuple]:
         )
         .order_by()
     )
-    if connection.vendor != "postgresql":
-        return list(rows)
-    sql, params = rows.query.sql_with_params()
-    if not all(type(p) in (int, bool) for p in params):  # only these may be written into the text
-        raise TypeError(f"roll-up read: unexpected parameter types {[type(p) for p in params]}")
-    read = sql % tuple(str(p).upper() if type(p) is bool else str(p) for p in params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_xact_lock({CASE_LOCK_NAMESPACE}, {int(case_id)}); {read}")
-        cursor.nextset()
-        return cursor.fetchall()
 
 
 def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, int, str, set[int]]]]:
@@ -223,12 +238,12 @@ def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, 
     id → (month, area, kind, agencies), taking the case's lock first."""
     _activity, Case, *_ = _models()
     main_issue, found = None, {}
-    for main_issue, activity_id, occurred_at, area_id, kind, agency_id in _locked_case_rows(case_id):  # noqa: B007
+    for main_issue, activity_id, when, area_id, kind, agency_id in _locked_case_rows(case_id):  # noqa: B007
         if activity_id is None:
             continue
         entry = found.get(activity_id)
         if entry is None:
-            entry = found[activity_id] = (month_of(occurred_at), area_id, kind, set())
+            entry = found[activity_id] = (month_of(when), area_id, kind, set())
         if agency_id is not None:
             entry[3].add(agency_id)
     if main_issue is None:

