@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -215,6 +217,30 @@ def case_list_ordered(cases: QuerySet[Case], order: str = "") -> QuerySet[Case]:
 CASE_PERSONAL_FIELDS = tuple(f.name for f in Case._meta.concrete_fields if isinstance(f, EncryptedMixin))
 
 
+_SLOT_USER, _SLOT_CASE = -2_000_000_011, -2_000_000_017  # stand-ins no real id takes
+
+
+@functools.cache
+def _case_for_write_sql() -> tuple[str, tuple]:
+    """case_for_write()'s query, built by the ORM once per process with stand-in ids: compiling it on every
+    write cost more Python than the database took to run it. Its parameters hold the stand-ins where the
+    ids go."""
+    query = (
+        Case.objects.defer(*CASE_PERSONAL_FIELDS)
+        .annotate(
+            fetched_by_on_team=Exists(
+                area_team_ids(user=SimpleNamespace(pk=_SLOT_USER)).filter(area_id=OuterRef("area_id"))
+            )
+        )
+        .filter(pk=_SLOT_CASE)
+        .query
+    )
+    sql, params = query.sql_with_params()
+    if params.count(_SLOT_USER) != 1 or params.count(_SLOT_CASE) != 1:
+        raise RuntimeError("case_for_write: the query's parameters are not the expected ones")
+    return sql, tuple(params)
+
+
 def case_for_write(*, fetched_by, case_id: int) -> Case:
     """A case `fetched_by` may see (Case.DoesNotExist otherwise), fetched for a write on it such as logging an
     activity: no page joins, the personal columns left unread (nothing decrypted that the answer does not
@@ -223,18 +249,19 @@ def case_for_write(*, fetched_by, case_id: int) -> Case:
 
     The area team sees its cases (case_list's first basis), so for them that one query is the whole check;
     anyone else's visibility is then asked of case_list() itself. Building case_list()'s query (its three
-    bases, the permission subqueries) costs more Python than running it, so the common case skips it."""
+    bases, the permission subqueries) costs more Python than running it, so the common case skips it, and
+    this query itself is built once per process (_case_for_write_sql)."""
     if not fetched_by.is_authenticated or not fetched_by.is_active:
         raise Case.DoesNotExist
-    case = (
-        Case.objects.defer(*CASE_PERSONAL_FIELDS)
-        .annotate(
-            fetched_by_on_team=Exists(area_team_ids(user=fetched_by).filter(area_id=OuterRef("area_id")))
-        )
-        .get(pk=case_id)
-    )
+    sql, params = _case_for_write_sql()
+    fill = {_SLOT_USER: fetched_by.pk, _SLOT_CASE: int(case_id)}
+    found = list(Case.objects.raw(sql, [fill.get(p, p) if type(p) is int else p for p in params]))
+    if not found:
+        raise Case.DoesNotExist
+    case = found[0]
     if not case.fetched_by_on_team and not case_list(fetched_by=fetched_by).filter(pk=case.pk).exists():
         raise Case.DoesNotExist  # hidden and missing alike
+    case.fetched_by_on_team = bool(case.fetched_by_on_team)  # SQLite answers 0 or 1
     case._team_membership = (fetched_by.pk, case.area_id, case.fetched_by_on_team)
     return case
 

@@ -143,22 +143,24 @@ _CASES_INSERT = "INSERT INTO reports_rollup_cases (month, scope, area_id, agency
 
 
 def _insert_deltas(counts: dict, cases: dict) -> None:
-    """A writer's deltas: on PostgreSQL both tables in one statement (a data-modifying CTE), one round trip
-    inside the writer's transaction; elsewhere two bulk inserts."""
+    """A writer's deltas in one statement on PostgreSQL (both tables through a data-modifying CTE when both
+    have rows), written without the ORM: this runs on every counted write; elsewhere two bulk inserts."""
     counts = {k: n for k, n in counts.items() if n}
     cases = {k: n for k, n in cases.items() if n}
-    if connection.vendor != "postgresql" or not counts or not cases:
+    if connection.vendor != "postgresql":
         _insert(counts, cases)
         return
     row = "(%s, %s, %s, %s, %s, %s)"
-    sql = (
-        f"WITH c AS ({_COUNT_INSERT}{', '.join([row] * len(counts))}) "
-        f"{_CASES_INSERT}{', '.join([row] * len(cases))}"
-    )
-    params = [value for key, n in counts.items() for value in (*key, n)]
-    params += [value for key, n in cases.items() for value in (*key, n)]
+    parts = [
+        (head + ", ".join([row] * len(deltas)), [v for key, n in deltas.items() for v in (*key, n)])
+        for head, deltas in ((_COUNT_INSERT, counts), (_CASES_INSERT, cases))
+        if deltas
+    ]
+    if not parts:
+        return
+    sql = parts[-1][0] if len(parts) == 1 else f"WITH c AS ({parts[0][0]}) {parts[1][0]}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [v for _sql, values in parts for v in values])
 
 
 def _insert(counts: dict, cases: dict, *, apps=None) -> None:
