@@ -31,6 +31,7 @@ from config.api_fields import (
     ChoiceListField,
     CodeField,
     CodeListField,
+    FieldsBuiltOnceMixin,
 )
 from network.groups import agency_group_name
 from network.models import Agency
@@ -204,7 +205,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
         read_only_fields = fields
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
+    """One activity as the API answers it (its fields are the same for every row: built once per class)."""
+
     occurred_at = AwareDateTimeField(read_only=True)
     staff = serializers.SlugRelatedField(slug_field="username", read_only=True)
     logged_by = serializers.SlugRelatedField(

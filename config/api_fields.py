@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Callable
 
@@ -185,3 +186,16 @@ TOO_MANY_REQUESTS = OpenApiResponse(
 BAD_REQUEST = OpenApiResponse(description='Invalid input: {"field": ["message", ...]}.')
 FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the object but not do this.")
 CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")
+
+
+class FieldsBuiltOnceMixin:
+    """For a ModelSerializer whose fields never vary per instance: DRF builds them from the model on every
+    instantiation (most of the cost of answering one row); build them once per class and give each instance
+    a copy of its own, which DRF then binds as usual."""
+
+    def get_fields(self):
+        built = type(self).__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built_once = built
+        return copy.deepcopy(built)
