@@ -20,14 +20,14 @@ from network.fiscal import reiwa_label
 from network.models import Area
 
 from . import national_exports, selectors, services
+from .access import bad_request_page, reports_viewer_required, requested_fiscal_year
 from .forms import NationalFiguresForm
 from .indicators import NATIONAL_FIGURES
 from .national import national_figures, parse_area
-from .views import _bad_request, _fiscal_year, reports_viewer_required
 
 
 def _figures(request: HttpRequest) -> dict:
-    fiscal_year = _fiscal_year(request)
+    fiscal_year = requested_fiscal_year(request)
     area = parse_area(request.GET.get("area"))
     with replica_reads():  # aggregates read from the replica when one is configured (DESIGN.md §5)
         return national_figures(fiscal_year=fiscal_year, area=area)
@@ -60,7 +60,7 @@ def national(request: HttpRequest) -> HttpResponse:
     try:
         report = _figures(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     return render(request, "reports/national.html", _context(request, report))
 
 
@@ -71,7 +71,7 @@ def national_print(request: HttpRequest) -> HttpResponse:
     try:
         report = _figures(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     services.report_print_record(
         printed_by=request.user,
         fiscal_year=report["fiscal_year"],
@@ -87,11 +87,11 @@ def national_export(request: HttpRequest) -> HttpResponse:
     """CSV (UTF-8 with BOM) or XLSX of the page's table; audited as an export."""
     fmt = request.GET.get("format", "csv")
     if fmt not in national_exports.FORMATS:
-        return _bad_request(request, ValidationError({"format": [_("Choose csv or xlsx.")]}))
+        return bad_request_page(request, ValidationError({"format": [_("Choose csv or xlsx.")]}))
     try:
         report = _figures(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     services.report_export_record(
         exported_by=request.user,
         fiscal_year=report["fiscal_year"],

@@ -10,7 +10,6 @@ lets the viewer see. Views translate HTTP to selectors and services and back, no
 from __future__ import annotations
 
 import tempfile
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,33 +30,12 @@ from network.fiscal import fiscal_year_of_date, reiwa_label
 from network.models import Agency, Area, NetworkMeeting
 
 from . import exports, selectors, services
+from .access import BAD_REQUEST, bad_request_page, reports_viewer_required, requested_fiscal_year
 from .charts import cumulative_chart
 from .forms import ActionPlanGradesForm, CentreUsageForm, FiscalYearForm, NetworkMeetingForm, TargetsForm
 from .models import MonthlySnapshot
 
-BAD_REQUEST = 400
 DRILLDOWN_PAGE_SIZE = 50
-
-
-def reports_viewer_required(view):
-    """Signed-in managers and coordinators; anyone else is told the page does not exist."""
-
-    @staff_login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not selectors.can_view_reports(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _fiscal_year(request: HttpRequest) -> int:
-    """?fiscal_year= (default: the current fiscal year); a wrong value is a ValidationError."""
-    raw = request.GET.get("fiscal_year")
-    if raw in (None, ""):
-        return fiscal_year_of_date(selectors.tokyo_today())
-    return selectors.parse_fiscal_year(raw)
 
 
 def _through(request: HttpRequest, fiscal_year: int):
@@ -65,13 +43,8 @@ def _through(request: HttpRequest, fiscal_year: int):
     return selectors.parse_month(raw, fiscal_year=fiscal_year) if raw else None
 
 
-def _bad_request(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    messages_ = [m for msgs in getattr(error, "message_dict", {"": error.messages}).values() for m in msgs]
-    return render(request, "reports/bad_request.html", {"errors": messages_}, status=BAD_REQUEST)
-
-
 def _report_context(request: HttpRequest) -> dict:
-    fiscal_year = _fiscal_year(request)
+    fiscal_year = requested_fiscal_year(request)
     through = _through(request, fiscal_year)
     with replica_reads():  # aggregates read from the replica when one is configured (DESIGN.md §5)
         report = selectors.accompanied_activity_report(fiscal_year=fiscal_year, through=through)
@@ -99,7 +72,7 @@ def report(request: HttpRequest) -> HttpResponse:
     try:
         context = _report_context(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     if context["is_manager"]:
         context["finalisable"] = selectors.finalisable_months(fiscal_year=context["report"]["fiscal_year"])
     return render(request, "reports/report.html", context)
@@ -112,7 +85,7 @@ def print_report(request: HttpRequest) -> HttpResponse:
     try:
         context = _report_context(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     services.report_print_record(
         printed_by=request.user,
         fiscal_year=context["report"]["fiscal_year"],
@@ -128,7 +101,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
     every report reader, and below it the cases only those the viewer may see (a manager sees none without
     break-glass)."""
     try:
-        fiscal_year = _fiscal_year(request)
+        fiscal_year = requested_fiscal_year(request)
         filters = selectors.DrilldownFilters(
             area=request.GET.get("area", "")[:32],
             kind=request.GET.get("kind", "")[:16],
@@ -139,7 +112,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         if filters.month:
             selectors.parse_month(filters.month, fiscal_year=fiscal_year)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     describe = []
     if filters.area:
         describe.append(
@@ -184,12 +157,12 @@ def export(request: HttpRequest) -> HttpResponse:
     """CSV (UTF-8 with BOM), XLSX or JSON; the XLSX activity sheet (case numbers) is for managers."""
     fmt = request.GET.get("format", "csv")
     if fmt not in exports.FORMATS:
-        return _bad_request(request, ValidationError({"format": [_("Choose csv, xlsx or json.")]}))
+        return bad_request_page(request, ValidationError({"format": [_("Choose csv, xlsx or json.")]}))
     try:
-        fiscal_year = _fiscal_year(request)
+        fiscal_year = requested_fiscal_year(request)
         through = _through(request, fiscal_year)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     with_activities = (
         fmt == "xlsx" and request.GET.get("activities") == "1" and selectors.is_manager(request.user)
     )
@@ -231,7 +204,7 @@ def finalise(request: HttpRequest) -> HttpResponse:
         year, month = selectors.parse_month(raw)
     except ValidationError as error:
         if request.method == "GET":
-            return _bad_request(request, error)
+            return bad_request_page(request, error)
         messages.error(request, " ".join(error.messages))
         fiscal_year = fiscal_year_of_date(selectors.tokyo_today())
         return redirect(f"{reverse('reports:report')}?fiscal_year={fiscal_year}")
@@ -274,9 +247,9 @@ def finalise(request: HttpRequest) -> HttpResponse:
 def snapshots(request: HttpRequest) -> HttpResponse:
     """What was finalised, by whom and when, and how the live figures have been restated since."""
     try:
-        fiscal_year = _fiscal_year(request)
+        fiscal_year = requested_fiscal_year(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     report_data = selectors.accompanied_activity_report(fiscal_year=fiscal_year)
     years = sorted({*selectors.available_fiscal_years(), fiscal_year}, reverse=True)
     return render(
@@ -306,7 +279,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             or fiscal_year_of_date(selectors.tokyo_today())
         )
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     rows = selectors.target_rows(fiscal_year=fiscal_year)
     form = TargetsForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
@@ -406,11 +379,11 @@ def action_plan_edit(request: HttpRequest) -> HttpResponse:
     _manager_only(request)
     raw = request.POST.get("fiscal_year") if request.method == "POST" else request.GET.get("fiscal_year")
     if request.method == "POST" and not raw:
-        return _bad_request(request, ValidationError({"fiscal_year": [_("Choose a fiscal year.")]}))
+        return bad_request_page(request, ValidationError({"fiscal_year": [_("Choose a fiscal year.")]}))
     try:
         fiscal_year = selectors.parse_fiscal_year(raw or fiscal_year_of_date(selectors.tokyo_today()))
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     rows = selectors.action_plan_year_rows(fiscal_year=fiscal_year)
     form = ActionPlanGradesForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
@@ -447,9 +420,9 @@ def action_plan_edit(request: HttpRequest) -> HttpResponse:
 def meetings(request: HttpRequest) -> HttpResponse:
     """分野を超えた社会福祉法人の連携の場: the fiscal year's meetings; managers record and correct them."""
     try:
-        fiscal_year = _fiscal_year(request)
+        fiscal_year = requested_fiscal_year(request)
     except ValidationError as error:
-        return _bad_request(request, error)
+        return bad_request_page(request, error)
     years = sorted({*selectors.available_fiscal_years(), fiscal_year}, reverse=True)
     return render(
         request,
