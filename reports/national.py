@@ -56,6 +56,30 @@ def _closure_reason_name(code: str) -> Callable[[], str]:
     return lambda: str(ClosureReason(code).label)
 
 
+def _one_row(code: str, *, name: Callable[[], str], **fields) -> _Section:
+    """A section of one count in one row named as the section (most of the national form)."""
+    return _Section(code=code, name=name, rows=(_Row(code, None, name),), **fields)
+
+
+def _meeting_sections(kind: str, meetings: tuple, cases: tuple) -> tuple[_Section, _Section]:
+    """The meetings of one kind held, and the cases discussed at them (once per case per meeting)."""
+    (meetings_code, meetings_name), (cases_code, cases_name) = meetings, cases
+    return (
+        _one_row(
+            meetings_code,
+            name=meetings_name,
+            definition=lambda: _("Meeting records by the date held, for the area team that held them."),
+            query=lambda fy: ind.national_meetings(fiscal_year=fy, kind=kind),
+        ),
+        _one_row(
+            cases_code,
+            name=cases_name,
+            definition=lambda: _("One per case per meeting, by the meeting's date."),
+            query=lambda fy: ind.national_meeting_cases(fiscal_year=fy, kind=kind),
+        ),
+    )
+
+
 SECTIONS: tuple[_Section, ...] = (
     _Section(
         code=ind.NATIONAL_NEW_CONSULTATIONS,
@@ -83,56 +107,29 @@ SECTIONS: tuple[_Section, ...] = (
         distinct_cases=True,
         from_rollups=lambda fy, area: _multi_agency_cases_from_rollups(fiscal_year=fy, area=area),
     ),
-    _Section(
-        code=ind.NATIONAL_PLANS_MADE,
+    _one_row(
+        ind.NATIONAL_PLANS_MADE,
         name=lambda: _("Plans made"),
         definition=lambda: _("A case's first plan, by the date it was made."),
         query=lambda fy: ind.national_plans_made(fiscal_year=fy),
-        rows=(_Row(ind.NATIONAL_PLANS_MADE, None, lambda: _("Plans made")),),
     ),
-    _Section(
-        code=ind.NATIONAL_PLANS_REVIEWED,
+    _one_row(
+        ind.NATIONAL_PLANS_REVIEWED,
         name=lambda: _("Plans reviewed"),
         definition=lambda: _("Plan evaluations, whatever their decision, by the evaluation date."),
         query=lambda fy: ind.national_plans_reviewed(fiscal_year=fy),
-        rows=(_Row(ind.NATIONAL_PLANS_REVIEWED, None, lambda: _("Plans reviewed")),),
     ),
-    _Section(
-        code=ind.NATIONAL_SUPPORT_MEETINGS,
-        name=lambda: _("Support meetings held"),
-        definition=lambda: _("Meeting records by the date held, for the area team that held them."),
-        query=lambda fy: ind.national_meetings(fiscal_year=fy, kind=MeetingKind.SUPPORT),
-        rows=(_Row(ind.NATIONAL_SUPPORT_MEETINGS, None, lambda: _("Support meetings held")),),
+    *_meeting_sections(
+        MeetingKind.SUPPORT,
+        (ind.NATIONAL_SUPPORT_MEETINGS, lambda: _("Support meetings held")),
+        (ind.NATIONAL_SUPPORT_MEETING_CASES, lambda: _("Cases discussed at support meetings")),
     ),
-    _Section(
-        code=ind.NATIONAL_SUPPORT_MEETING_CASES,
-        name=lambda: _("Cases discussed at support meetings"),
-        definition=lambda: _("One per case per meeting, by the meeting's date."),
-        query=lambda fy: ind.national_meeting_cases(fiscal_year=fy, kind=MeetingKind.SUPPORT),
-        rows=(
-            _Row(ind.NATIONAL_SUPPORT_MEETING_CASES, None, lambda: _("Cases discussed at support meetings")),
-        ),
-    ),
-    _Section(
-        code=ind.NATIONAL_MULTI_AGENCY_MEETINGS,
-        name=lambda: _("Multi-agency support meetings held"),
-        definition=lambda: _("Meeting records by the date held, for the area team that held them."),
-        query=lambda fy: ind.national_meetings(fiscal_year=fy, kind=MeetingKind.MULTI_AGENCY),
-        rows=(
-            _Row(ind.NATIONAL_MULTI_AGENCY_MEETINGS, None, lambda: _("Multi-agency support meetings held")),
-        ),
-    ),
-    _Section(
-        code=ind.NATIONAL_MULTI_AGENCY_MEETING_CASES,
-        name=lambda: _("Cases discussed at multi-agency support meetings"),
-        definition=lambda: _("One per case per meeting, by the meeting's date."),
-        query=lambda fy: ind.national_meeting_cases(fiscal_year=fy, kind=MeetingKind.MULTI_AGENCY),
-        rows=(
-            _Row(
-                ind.NATIONAL_MULTI_AGENCY_MEETING_CASES,
-                None,
-                lambda: _("Cases discussed at multi-agency support meetings"),
-            ),
+    *_meeting_sections(
+        MeetingKind.MULTI_AGENCY,
+        (ind.NATIONAL_MULTI_AGENCY_MEETINGS, lambda: _("Multi-agency support meetings held")),
+        (
+            ind.NATIONAL_MULTI_AGENCY_MEETING_CASES,
+            lambda: _("Cases discussed at multi-agency support meetings"),
         ),
     ),
     _Section(
