@@ -50,7 +50,7 @@ class Options:
 
     @classmethod
     def for_run(cls, *, smoke, repeats, seconds, only, plans, database_url, params) -> Options:
-        defaults = {"report": 9, "list": 41, "api": 3, "xlsx": 3, "crypto": 201, "search": 41}
+        defaults = {"report": 9, "list": 41, "api": 5, "xlsx": 3, "crypto": 201, "search": 41}
         if smoke:
             defaults = {"report": 1, "list": 2, "api": 1, "xlsx": 1, "crypto": 2, "search": 2}
         if repeats:
@@ -289,18 +289,22 @@ def measure_api(options: Options) -> list[Result]:
         return server.json_request("POST", "/bench/durable-write/", tokens[client % len(tokens)], {})
 
     phases = [("trivial", areas, 200), ("log", log_activity, 201), ("write", durable_write, 201)]
-    runs: dict[str, list] = {name: [] for name, _make, _expect in phases}
+    # 3c: the same POST and GET against a server without the roll-up receivers (what they cost)
+    bare = [("trivial_bare", areas, 200), ("log_bare", log_activity, 201)]
+    runs: dict[str, list] = {name: [] for name, _make, _expect in phases + bare}
     try:
-        with server.gunicorn(options.database_url) as port:
-            warm = min(1.0, options.seconds)
-            for _name, make, expect in phases:
-                server.closed_loop(port, make, clients=CLIENTS, seconds=warm, expect=expect)
-            for i in range(options.repeats["api"]):
-                for name, make, expect in phases[i % 3 :] + phases[: i % 3]:  # rotate the order
-                    run = server.closed_loop(
-                        port, make, clients=CLIENTS, seconds=options.seconds, expect=expect
-                    )
-                    runs[name].append(run)
+        for settings_module, group in (("bench.settings", phases), ("bench.settings_without_rollups", bare)):
+            with server.gunicorn(options.database_url, settings=settings_module) as port:
+                warm = min(1.0, options.seconds)
+                for _name, make, expect in group:
+                    server.closed_loop(port, make, clients=CLIENTS, seconds=warm, expect=expect)
+                for i in range(options.repeats["api"]):
+                    k = i % len(group)
+                    for name, make, expect in group[k:] + group[:k]:  # rotate the order
+                        run = server.closed_loop(
+                            port, make, clients=CLIENTS, seconds=options.seconds, expect=expect
+                        )
+                        runs[name].append(run)
     finally:
         removed = _restore(marks)
     logged, trivial, written = runs["log"], runs["trivial"], runs["write"]
@@ -310,7 +314,10 @@ def measure_api(options: Options) -> list[Result]:
     ratio = s.median / b.median if b.median else 0.0
     ratio_write = s.median / w.median if w.median else 0.0
     lat = {name: Stats.of(_ms([x for r in rs for x in r.latencies])) for name, rs in runs.items()}
-    everything = logged + trivial + written
+    s_bare = Stats.of([r.throughput for r in runs["log_bare"]])
+    b_bare = Stats.of([r.throughput for r in runs["trivial_bare"]])
+    ratio_bare = s_bare.median / b_bare.median if b_bare.median else 0.0
+    everything = logged + trivial + written + runs["log_bare"] + runs["trivial_bare"]
     errors = sum(r.errors for r in everything)
     notes = [
         f"latency p50/p95: POST activity {lat['log'].median:.0f}/{lat['log'].p95:.0f} ms, "
@@ -351,6 +358,19 @@ def measure_api(options: Options) -> list[Result]:
             w,
             ratio_write,
             "— (a yardstick; issue #15's goal is against the GET)",
+            None,
+        ),
+        Result(
+            "3c",
+            "api",
+            "the same POST and GET on a server without the roll-up receivers (bench/without_rollups.py)",
+            "POST …/activities/, no roll-ups",
+            "GET /api/v1/areas/",
+            "req/s",
+            s_bare,
+            b_bare,
+            ratio_bare,
+            "— (what keeping the roll-ups in the transaction costs)",
             None,
         ),
     ]

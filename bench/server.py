@@ -28,16 +28,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, ready_timeout: float = 60) -> Iterator[int]:
+def gunicorn(
+    database_url: str, *, ready_timeout: float = 60, settings: str = "bench.settings"
+) -> Iterator[int]:
     """bin/web with its defaults (workers, threads) on 127.0.0.1:<free port>; yields the port. Its settings
-    are bench.settings: the app's, plus the bench-only URL of the minimal durable write (bench/urls.py)."""
+    are bench.settings: the app's, plus the bench-only URL of the minimal durable write (bench/urls.py);
+    measurement 3c passes bench.settings_without_rollups."""
     port = free_port()
     env = {
         **os.environ,
         **bench_environ(database_url),
         "MIGRATE_ON_START": "0",
         # The app's settings with the bench URLconf (the minimal durable write of measurement 3).
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         "BIND_ADDRESS": "127.0.0.1",
         "PORT": str(port),
         "PYTHON": str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else "python",

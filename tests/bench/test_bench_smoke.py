@@ -48,9 +48,11 @@ def test_bench_smoke_run_prints_the_table():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| # | measurement |")
-    # header + six measurements + 3b, the minimal durable write (the separator row starts with "|-")
-    assert len(table) == 8, "\n".join(table)
+    # header + six measurements + 3b, the minimal durable write, + 3c, the POST on a server without the
+    # roll-up receivers (the separator row starts with "|-")
+    assert len(table) == 9, "\n".join(table)
     assert any(line.startswith("| 3b |") for line in table)
+    assert any(line.startswith("| 3c |") for line in table)
     assert "report ÷ one SQL GROUP BY, by scale" in result.stdout
 
 
