@@ -13,14 +13,12 @@ reported next to it.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import json
 import sys
-import time
 
 from . import env
-from .xlsx_probe import _process_peak_mb, _reset_high_water_mark, _Sampler, _status_mb
+from .xlsx_probe import memory_growth
 
 
 def main(argv=None) -> int:
@@ -37,28 +35,10 @@ def main(argv=None) -> int:
     from casework.management.commands import import_ledger  # noqa: F401 - imported before the baseline
 
     connection.ensure_connection()
-    gc.collect()
-    baseline = _status_mb("VmRSS")
-    sampler = None if _reset_high_water_mark() else _Sampler()
-    if sampler:
-        sampler.start()
     out = io.StringIO()
-    started = time.perf_counter()
-    call_command("import_ledger", args.path, area=args.area, format="json", stdout=out)
-    seconds = time.perf_counter() - started
-    peak = sampler.stop() if sampler else _status_mb("VmHWM")
-    json.dump(
-        {
-            "summary": json.loads(out.getvalue()),
-            "rss_before_import_mb": round(baseline, 1),
-            "import_peak_rss_mb": round(peak, 1),
-            "import_growth_mb": round(max(0.0, peak - baseline), 1),
-            "peak_source": "sampled VmRSS" if sampler else "VmHWM",
-            "process_peak_rss_mb": round(_process_peak_mb(), 1),
-            "seconds": round(seconds, 2),
-        },
-        sys.stdout,
-    )
+    with memory_growth() as growth:
+        call_command("import_ledger", args.path, area=args.area, format="json", stdout=out)
+    json.dump({"summary": json.loads(out.getvalue()), **growth.as_dict("import")}, sys.stdout)
     return 0
 
 

@@ -256,6 +256,17 @@ def _restore(marks: dict[str, int]) -> int:
     return deleted
 
 
+def activity_payload(codes: list[str], n: int) -> dict:
+    """The n-th POST …/activities/ body: an hour ago, one or two of the partner codes, the long note."""
+    return {
+        "occurred_at": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).isoformat(),
+        "kind": "visit",
+        "minutes": 30,
+        "partner_agencies": codes[: 1 + n % 2],
+        "note": NOTE,
+    }
+
+
 def measure_api(options: Options) -> list[Result]:
     from rest_framework.authtoken.models import Token
 
@@ -271,16 +282,8 @@ def measure_api(options: Options) -> list[Result]:
 
     def log_activity(client: int, n: int):
         case_ids, codes = targets[client % len(targets)]
-        occurred = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).isoformat()
-        payload = {
-            "occurred_at": occurred,
-            "kind": "visit",
-            "minutes": 30,
-            "partner_agencies": codes[: 1 + n % 2],
-            "note": NOTE,
-        }
         path = f"/api/v1/cases/{case_ids[n % len(case_ids)]}/activities/"
-        return server.json_request("POST", path, tokens[client % len(tokens)], payload)
+        return server.json_request("POST", path, tokens[client % len(tokens)], activity_payload(codes, n))
 
     def areas(client: int, n: int):
         return server.json_request("GET", "/api/v1/areas/", tokens[client % len(tokens)])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime
 import io
 import json
 import os
@@ -68,14 +67,7 @@ def main(argv=None) -> int:
     marks = measurements._watermarks()
 
     def post(n: int):
-        occurred = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).isoformat()
-        body = {
-            "occurred_at": occurred,
-            "kind": "visit",
-            "minutes": 30,
-            "partner_agencies": codes[: 1 + n % 2],
-            "note": measurements.NOTE,
-        }
+        body = measurements.activity_payload(codes, n)
         response = client.post(
             f"/api/v1/cases/{cases[n % len(cases)].pk}/activities/", json.dumps(body), "application/json"
         )

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 
 from . import env
 
@@ -69,6 +70,40 @@ class _Sampler(threading.Thread):
         return max(self.peak, _status_mb("VmRSS"))
 
 
+class Growth:
+    """The RSS growth of the work inside `memory_growth()`: its baseline, its peak, how long it took."""
+
+    baseline = peak = seconds = 0.0
+    source = ""
+
+    def as_dict(self, name: str) -> dict:
+        return {
+            f"rss_before_{name}_mb": round(self.baseline, 1),
+            f"{name}_peak_rss_mb": round(self.peak, 1),
+            f"{name}_growth_mb": round(max(0.0, self.peak - self.baseline), 1),
+            "peak_source": self.source,
+            "process_peak_rss_mb": round(_process_peak_mb(), 1),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@contextmanager
+def memory_growth():
+    """Measure the block alone: collect garbage, read VmRSS as the baseline and reset the kernel's
+    high-water mark (or sample VmRSS every 5 ms where it cannot be reset); the peak is read after it."""
+    growth = Growth()
+    gc.collect()
+    growth.baseline = _status_mb("VmRSS")
+    sampler = None if _reset_high_water_mark() else _Sampler()
+    if sampler:
+        sampler.start()
+    started = time.perf_counter()
+    yield growth
+    growth.seconds = time.perf_counter() - started
+    growth.peak = sampler.stop() if sampler else _status_mb("VmHWM")
+    growth.source = "sampled VmRSS" if sampler else "VmHWM"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
@@ -92,30 +127,10 @@ def main(argv=None) -> int:
             yield row
 
     selectors.counted_activity_rows = capped
-    gc.collect()
-    baseline = _status_mb("VmRSS")
-    sampler = None if _reset_high_water_mark() else _Sampler()
-    if sampler:
-        sampler.start()
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as spool:
+    with memory_growth() as growth, tempfile.TemporaryFile() as spool:
         exports.export_xlsx(report, spool, with_activities=True)
         size = spool.tell()
-    seconds = time.perf_counter() - started
-    peak = sampler.stop() if sampler else _status_mb("VmHWM")
-    json.dump(
-        {
-            "rows": written,
-            "rss_before_export_mb": round(baseline, 1),
-            "export_peak_rss_mb": round(peak, 1),
-            "export_growth_mb": round(max(0.0, peak - baseline), 1),
-            "peak_source": "sampled VmRSS" if sampler else "VmHWM",
-            "process_peak_rss_mb": round(_process_peak_mb(), 1),
-            "seconds": round(seconds, 2),
-            "bytes": size,
-        },
-        sys.stdout,
-    )
+    json.dump({"rows": written, **growth.as_dict("export"), "bytes": size}, sys.stdout)
     return 0
 
 
