@@ -42,7 +42,8 @@ from network.models import Agency, AgencyKind, Area, CommunityArea, Role
 from network.services import master_data_seed
 from reports.rollups import rebuild_rollups
 
-BUILDER_VERSION = 3  # 2: search tokens (casework_casesearchtoken); 3: 延件数 roll-ups (reports)
+# 2: search tokens (casework_casesearchtoken); 3: 延件数 roll-ups (reports); 4: their per-case states
+BUILDER_VERSION = 4
 UTC = datetime.UTC
 
 FULL_CASES = 50_000
@@ -302,7 +303,7 @@ def build(params: Params, *, log=print) -> dict:
         f"({time.perf_counter() - started:.1f}s)"
     )
     counts["audit"] = _audit_rows()
-    # COPY bypasses the services and so their roll-up deltas: build the roll-ups from the rows loaded.
+    # COPY bypasses the services and so their roll-up marks: build the roll-ups and case states from the rows.
     count_rows, case_rows = rebuild_rollups()
     counts["rollup_rows"] = count_rows + case_rows
     log(f"  延件数 roll-ups, {counts['rollup_rows']} rows ({time.perf_counter() - started:.1f}s)")

@@ -521,7 +521,7 @@ class MemberUpdateSerializer(RejectUnknownKeysMixin, MemberCreateSerializer):
             field.required = False
 
 
-class ActivityCreateSerializer(serializers.Serializer):
+class ActivityCreateSerializer(FieldsBuiltOnceMixin, serializers.Serializer):
     occurred_at = AwareDateTimeField(help_text="ISO 8601 with offset, e.g. 2025-03-31T23:30:00+09:00.")
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
     minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, default=0)

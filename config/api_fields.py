@@ -188,14 +188,33 @@ FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="You may see the 
 CONFLICT = OpenApiResponse(ErrorDetailSerializer, description="The object's state does not allow this.")
 
 
+def _fresh_copy(field: serializers.Field) -> serializers.Field:
+    """A field of its own for one serializer instance, without DRF's deepcopy (which runs every field's
+    __init__ again): a shallow copy has its own __dict__, so binding (field_name, parent, source) stays on
+    the copy; the settings it shares (choices, validators, error messages) are never changed after
+    __init__. A list's child and a many-relation's child get their own copy, pointing at the new parent."""
+    fresh = copy.copy(field)
+    for name in ("child", "child_relation"):
+        child = field.__dict__.get(name)
+        if child is not None:
+            child = _fresh_copy(child)
+            child.parent = fresh
+            setattr(fresh, name, child)
+    return fresh
+
+
 class FieldsBuiltOnceMixin:
-    """For a ModelSerializer whose fields never vary per instance: DRF builds them from the model on every
-    instantiation (most of the cost of answering one row); build them once per class and give each instance
-    a copy of its own, which DRF then binds as usual."""
+    """For a serializer whose fields never vary per instance: DRF builds them from the model (or deep-copies
+    the declared ones) on every instantiation, most of the cost of reading one body or answering one row.
+    Build them once per class; give each instance copies of its own, which DRF then binds as usual. Only for
+    fields of DRF's own kinds and those of this module (no nested serializers)."""
 
     def get_fields(self):
         built = type(self).__dict__.get("_fields_built_once")
         if built is None:
             built = super().get_fields()
+            assert not any(isinstance(f, serializers.BaseSerializer) for f in built.values()), (
+                "FieldsBuiltOnceMixin copies fields shallowly: no nested serializers"
+            )
             type(self)._fields_built_once = built
-        return copy.deepcopy(built)
+        return {name: _fresh_copy(field) for name, field in built.items()}

@@ -219,6 +219,39 @@ class MonthlySnapshot(models.Model):
 # --- 延件数 roll-ups (reports/rollups.py): insert-only deltas, compacted by a beat task ---------------------
 
 
+class RollupPendingCase(models.Model):
+    """A case whose counted activities or main issue changed since the roll-ups last took it in: the one
+    row a writer adds (no lock, no read, no key to wait on). `apply_rollup_changes` (beat, every minute)
+    turns it into deltas; until then every reader of the roll-ups folds it in itself, so the figures are
+    exact at once. A case may appear in several rows."""
+
+    id = models.BigAutoField(primary_key=True)
+    case_id = models.BigIntegerField()  # no foreign key: the writer's insert checks and locks nothing
+
+    class Meta:
+        db_table = "reports_rollup_pending"
+        indexes = [models.Index(fields=["case_id"], name="rollup_pending_case")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
+
+class RollupCaseState(models.Model):
+    """What one case contributes to the roll-ups as they stand: its main issue and its counted activities
+    as [month, area id, kind, [agency ids]], one entry per activity (no personal data). Applying a pending
+    case writes the difference between its figures now and these, then stores the new ones."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    main_issue = models.CharField(max_length=16, blank=True)
+    activities = models.JSONField(default=list)
+
+    class Meta:
+        db_table = "reports_rollup_case_state"
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {len(self.activities)} counted"
+
+
 class RollupCount(models.Model):
     """A ±n change to 伴走支援活動延件数 for one key. Insert-only: writers never update a row, so eight
     caseworkers logging into the same area and month never queue on one; `compact_rollups` folds the deltas

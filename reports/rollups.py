@@ -11,11 +11,15 @@ month and fiscal year by Asia/Tokyo). Two insert-only delta tables (reports.mode
   area, per agency).
 
 Writes: casework's services send `casework.events.activity_changed` / `case_main_issue_changed` inside
-their transaction; the receivers here insert, in that same transaction, −1 for what the activity counted
-before and +1 for what it counts after (for distinct cases: the difference between the case's figures
-with the old and with the new version of the activity, read under a per-case advisory lock, so two writers
-on the same case cannot both count its first activity of a month). No row is ever updated by a writer:
-concurrent writers in the same area and month do not wait on each other.
+their transaction; when what counts changed, the receivers add one row naming the case to
+`RollupPendingCase`, in that same transaction. That is all a writer does: it reads nothing and locks nothing,
+so eight caseworkers logging into the same area and month never wait on each other.
+
+`apply_rollup_changes` (beat, every minute) takes the pending cases and writes, as insert-only deltas, the
+difference between each case's figures now and its stored `RollupCaseState`, then stores the new state.
+Until then every reader (`rollup_sums`, `month_case_sums`, `rollup_drift`) folds the pending cases in
+itself, reading roll-ups, states and pending rows in one snapshot (`one_snapshot`): the figures are exact
+the moment the writer commits.
 
 `compact_rollups` (beat) folds the deltas into one row per key; `rollup_drift` / `rebuild_rollups`
 (`manage.py verify_rollups [--repair]`, nightly by beat) recount from the activities and repair.
@@ -43,7 +47,6 @@ CountKey = tuple[datetime.date, int | None, str, str, int | None]
 CasesKey = tuple[datetime.date, str, int | None, int | None, str]
 
 MONTH, YEAR = "month", "year"
-CASE_LOCK_NAMESPACE = 0x726F6C6C  # "roll": pg_advisory_xact_lock(namespace, case id)
 
 
 def month_of(value) -> datetime.date:
@@ -79,13 +82,6 @@ def contribution(facts) -> Contribution | None:
     return Contribution(month_of(facts.occurred_at), facts.area_id, facts.kind, tuple(facts.agency_ids))
 
 
-def count_keys(c: Contribution, main_issue: str) -> Counter:
-    keys: Counter = Counter({(c.month, c.area_id, c.kind, main_issue, None): 1})
-    for agency_id in c.agency_ids:
-        keys[(c.month, None, "", "", agency_id)] += 1
-    return keys
-
-
 def case_keys(
     areas: Iterable[tuple[datetime.date, int]], agencies: Iterable[tuple[datetime.date, int]], main_issue: str
 ) -> Counter:
@@ -118,16 +114,6 @@ def case_keys(
     return keys
 
 
-def _difference(after: Counter, before: Counter) -> dict:
-    """after − before, keeping negative values (Counter's own `-` drops them) and dropping zeros."""
-    delta = {}
-    for key in after.keys() | before.keys():
-        n = after.get(key, 0) - before.get(key, 0)
-        if n:
-            delta[key] = n
-    return delta
-
-
 def _models(apps=None):
     apps = apps or global_apps
     return (
@@ -143,8 +129,8 @@ _CASES_INSERT = "INSERT INTO reports_rollup_cases (month, scope, area_id, agency
 
 
 def _insert_deltas(counts: dict, cases: dict) -> None:
-    """A writer's deltas in one statement on PostgreSQL (both tables through a data-modifying CTE when both
-    have rows), written without the ORM: this runs on every counted write; elsewhere two bulk inserts."""
+    """Deltas in one statement on PostgreSQL (both tables through a data-modifying CTE when both have rows),
+    written without the ORM; elsewhere two bulk inserts."""
     counts = {k: n for k, n in counts.items() if n}
     cases = {k: n for k, n in cases.items() if n}
     if connection.vendor != "postgresql":
@@ -167,63 +153,114 @@ def _insert(counts: dict, cases: dict, *, apps=None) -> None:
     _a, _c, RollupCount, RollupCases = _models(apps)
     if counts:
         RollupCount.objects.bulk_create(
-            RollupCount(month=m, area_id=area, kind=kind, main_issue=issue, agency_id=agency, n=n)
-            for (m, area, kind, issue, agency), n in counts.items()
-            if n
+            (
+                RollupCount(month=m, area_id=area, kind=kind, main_issue=issue, agency_id=agency, n=n)
+                for (m, area, kind, issue, agency), n in counts.items()
+                if n
+            ),
+            batch_size=5000,
         )
     if cases:
         RollupCases.objects.bulk_create(
-            RollupCases(month=m, scope=scope, area_id=area, agency_id=agency, main_issue=issue, n=n)
-            for (m, scope, area, agency, issue), n in cases.items()
-            if n
+            (
+                RollupCases(month=m, scope=scope, area_id=area, agency_id=agency, main_issue=issue, n=n)
+                for (m, scope, area, agency, issue), n in cases.items()
+                if n
+            ),
+            batch_size=5000,
         )
 
 
+# --- what one case contributes ---------------------------------------------------------------------------
+
+# A case's counted activities: (month, area id, kind, agency ids), one per activity.
+Counted = tuple[datetime.date, int, str, tuple[int, ...]]
+
+
+def case_figures(main_issue: str | None, activities: Iterable[Counted]) -> tuple[Counter, Counter]:
+    """Everything one case adds to the roll-ups: its count keys (once per activity, once per partner) and
+    its distinct-case keys. None and no activities: nothing."""
+    activities = list(activities)
+    counts: Counter = Counter()
+    if not activities:
+        return counts, Counter()
+    for month, area_id, kind, agency_ids in activities:
+        counts[(month, area_id, kind, main_issue, None)] += 1
+        for agency_id in agency_ids:
+            counts[(month, None, "", "", agency_id)] += 1
+    areas, agencies = set(), set()
+    for month, area_id, _kind, agency_ids in activities:
+        areas.add((month, area_id))
+        agencies.update((month, agency_id) for agency_id in agency_ids)
+    return counts, case_keys(areas, agencies, main_issue)
+
+
 @functools.cache
-def _case_read_sql() -> str:
-    """PostgreSQL's read of `_locked_case_rows`, written once per process: building it with the ORM on every
-    counted write cost more Python than running it. The month is Asia/Tokyo's, computed by the database."""
+def _cases_read_sql() -> str:
+    """PostgreSQL's read of `_current`, written once per process: each case left-joined to its counted
+    activities (reports.indicators' rule: not voided, at least one partner) and their partner agencies. The
+    month is Asia/Tokyo's, computed by the database."""
     Activity, Case, *_ = _models()
     partners = Activity.partner_agencies.through._meta.db_table
     month = f"(date_trunc('month', a.occurred_at AT TIME ZONE '{TOKYO.key}'))::date"
     return (  # table names and a zone name only, from the models and network.fiscal
-        f"SELECT c.main_issue, a.id, {month}, a.area_id, a.kind, p.agency_id FROM {Case._meta.db_table} c "  # noqa: S608
+        f"SELECT c.id, c.main_issue, a.id, {month}, a.area_id, a.kind, p.agency_id "  # noqa: S608
+        f"FROM {Case._meta.db_table} c "
         f"LEFT JOIN {Activity._meta.db_table} a ON a.case_id = c.id AND a.has_partner AND NOT a.voided "
-        f"LEFT JOIN {partners} p ON p.activity_id = a.id WHERE c.id = %d"
+        f"LEFT JOIN {partners} p ON p.activity_id = a.id WHERE c.id = ANY(%s)"
     )
 
 
-def _locked_case_rows(case_id: int) -> list[tuple]:
-    """(main issue, activity id, month or occurred_at, area, kind, agency) of the case left-joined to its
-    counted activities (reports.indicators' rule: not voided, at least one partner) and their partner
-    agencies, read under the case's lock.
-
-    The lock serialises the roll-up writes of one case (not of an area or a month): a transaction-scoped
-    advisory lock, which waits on no row lock, so it cannot deadlock with a transfer or status change that
-    locks the case row. On PostgreSQL the lock and the read travel as two statements of one simple query,
-    one round trip on every counted write: under READ COMMITTED each statement takes its own snapshot, so
-    the read, which starts once the lock is granted, sees whatever the previous holder committed. The
-    simple protocol takes no parameters, hence the case's id written into the text as an integer. SQLite
-    serialises every writer already.
-    """
-    case_id = int(case_id)
+def _current(case_ids: list[int]) -> dict[int, tuple[str, list[Counted]]]:
+    """Each case's main issue and counted activities as committed now (a case gone: absent)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT pg_advisory_xact_lock({CASE_LOCK_NAMESPACE}, {case_id}); "
-                + _case_read_sql() % case_id
-            )
-            cursor.nextset()
-            return cursor.fetchall()
-    _activity, Case, *_ = _models()
-    return list(
-        Case.objects.filter(pk=case_id)
+            cursor.execute(_cases_read_sql(), [list(case_ids)])
+            rows = cursor.fetchall()
+    else:
+        _activity, Case, *_ = _models()
+        rows = [
+            row
+            for i in range(0, len(case_ids), 500)  # SQLite's limit on a statement's parameters
+            for row in _sqlite_case_rows(Case, case_ids[i : i + 500])
+        ]
+    issues: dict[int, str] = {}
+    activity_rows = []
+    for case_id, main_issue, *activity in rows:
+        issues[case_id] = main_issue
+        if activity[0] is not None:
+            activity_rows.append((case_id, *activity))
+    counted = _by_case(activity_rows)
+    return {case_id: (issue, counted.get(case_id, [])) for case_id, issue in issues.items()}
+
+
+def _by_case(rows: Iterable[tuple]) -> dict[int, list[Counted]]:
+    """(case, activity, month or occurred_at, area, kind, agency) rows, one per partner agency, as each
+    case's counted activities in order."""
+    found: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for case_id, activity_id, when, area_id, kind, agency_id in rows:
+        entry = found[case_id].get(activity_id)
+        if entry is None:
+            entry = found[case_id][activity_id] = (month_of(when), area_id, kind, set())
+        if agency_id is not None:
+            entry[3].add(agency_id)
+    return {
+        case_id: sorted((m, area, kind, tuple(sorted(ags))) for m, area, kind, ags in activities.values())
+        for case_id, activities in found.items()
+    }
+
+
+def _sqlite_case_rows(Case, case_ids: list[int]):
+    return (
+        Case.objects.using(connection.alias)
+        .filter(pk__in=case_ids)
         .annotate(
             counted=FilteredRelation(
                 "activities", condition=Q(activities__voided=False, activities__has_partner=True)
             )
         )
         .values_list(
+            "id",
             "main_issue",
             "counted__id",
             "counted__occurred_at",
@@ -235,78 +272,146 @@ def _locked_case_rows(case_id: int) -> list[tuple]:
     )
 
 
-def _case_activities(case_id: int) -> tuple[str, dict[int, tuple[datetime.date, int, str, set[int]]]]:
-    """The case's main issue and its counted activities, as committed plus this transaction's writes:
-    id → (month, area, kind, agencies), taking the case's lock first."""
-    _activity, Case, *_ = _models()
-    main_issue, found = None, {}
-    for main_issue, activity_id, when, area_id, kind, agency_id in _locked_case_rows(case_id):  # noqa: B007
-        if activity_id is None:
+def _as_entries(activities: list[Counted]) -> list:
+    return [[m.isoformat(), area, kind, list(agencies)] for m, area, kind, agencies in activities]
+
+
+def _from_entries(entries: list) -> list[Counted]:
+    return [
+        (datetime.date.fromisoformat(m), area, kind, tuple(agencies)) for m, area, kind, agencies in entries
+    ]
+
+
+def _states(case_ids: list[int], *, apps=None) -> dict[int, tuple[str, list[Counted]]]:
+    State = (apps or global_apps).get_model("reports", "RollupCaseState")
+    return {
+        case_id: (issue, _from_entries(entries))
+        for case_id, issue, entries in State.objects.using(connection.alias)
+        .filter(case_id__in=case_ids)
+        .values_list("case_id", "main_issue", "activities")
+    }
+
+
+def _changes(case_ids: list[int]) -> tuple[Counter, Counter, dict]:
+    """What the roll-ups lack for these cases: their figures now minus those of their stored states, and
+    the cases' figures now (to store)."""
+    now, then = _current(case_ids), _states(case_ids)
+    counts: Counter = Counter()
+    cases: Counter = Counter()
+    for case_id in case_ids:
+        current, stored = now.get(case_id, (None, [])), then.get(case_id, (None, []))
+        if current == stored or (not current[1] and not stored[1]):
             continue
-        entry = found.get(activity_id)
-        if entry is None:
-            entry = found[activity_id] = (month_of(when), area_id, kind, set())
-        if agency_id is not None:
-            entry[3].add(agency_id)
-    if main_issue is None:
-        raise Case.DoesNotExist(case_id)
-    return main_issue, found
+        new_counts, new_cases = case_figures(*current)
+        old_counts, old_cases = case_figures(*stored)
+        counts.update(new_counts)
+        counts.subtract(old_counts)
+        cases.update(new_cases)
+        cases.subtract(old_cases)
+    return _nonzero(counts), _nonzero(cases), now
 
 
-def _case_pairs(activities: Iterable[tuple]) -> tuple[set, set]:
-    areas, agencies = set(), set()
-    for month, area_id, _kind, agency_ids in activities:
-        areas.add((month, area_id))
-        agencies.update((month, agency_id) for agency_id in agency_ids)
-    return areas, agencies
+def _nonzero(counter: Counter) -> Counter:
+    return Counter({key: n for key, n in counter.items() if n})
 
 
-def _atomic():
-    """The services call the receivers inside their transaction; a caller outside one gets its own."""
-    return contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
+# --- writers: mark the case ---------------------------------------------------------------------------------
+
+_PENDING_INSERT = "INSERT INTO reports_rollup_pending (case_id) VALUES (%s)"
 
 
-# --- receivers of casework's signals (connected in ReportsConfig.ready) -----------------------------------
+def _mark_changed(case_id: int) -> None:
+    """The whole of a writer's roll-up work: one row naming the case, in the writer's transaction, so it
+    commits or rolls back with the change. Nothing is read and nothing locked."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PENDING_INSERT, [int(case_id)])
 
 
 def activity_changed_receiver(sender, *, case_id, activity_id, before, after, **kwargs) -> None:
-    old, new = contribution(before), contribution(after)
-    if old == new:  # minutes or note edited, or nothing that counts changed
+    if contribution(before) == contribution(after):  # minutes or note edited, or nothing that counts changed
         return
-    with _atomic():
-        # read under the lock: a concurrent main-issue change has either committed (and we see it) or waits
-        main_issue, now = _case_activities(case_id)
-        counts: Counter = Counter()
-        if new is not None:
-            counts.update(count_keys(new, main_issue))
-        if old is not None:
-            counts.subtract(count_keys(old, main_issue))
-        cases = {}
-        presence = tuple(None if c is None else (c.month, c.area_id, c.agency_ids) for c in (old, new))
-        if presence[0] != presence[1]:  # a kind-only edit changes no distinct-case figure
-            now.pop(activity_id, None)
-            others = list(now.values())
-            then = others + ([(old.month, old.area_id, old.kind, old.agency_ids)] if old else [])
-            after_ = others + ([(new.month, new.area_id, new.kind, new.agency_ids)] if new else [])
-            cases = _difference(
-                case_keys(*_case_pairs(after_), main_issue), case_keys(*_case_pairs(then), main_issue)
-            )
-        _insert_deltas(counts, cases)
+    _mark_changed(case_id)
 
 
 def case_main_issue_changed_receiver(sender, *, case_id, before, after, **kwargs) -> None:
-    """Every activity of a case is reported under the case's current main issue: move them all."""
-    if before == after:
+    """Every activity of a case is reported under the case's current main issue."""
+    if before != after:
+        _mark_changed(case_id)
+
+
+# --- applying the pending cases (beat) -------------------------------------------------------------------
+
+
+def _lock_against_appliers(mode: str) -> None:
+    """Appliers serialise on the state table (SHARE ROW EXCLUSIVE conflicts with itself): each reads the
+    states after the previous one committed. A rebuild takes the same mode on every roll-up table; a
+    reader in a caller's transaction takes SHARE, which lets readers through and holds appliers off."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE reports_rollup_case_state IN {mode} MODE")
+
+
+_TAKE_PENDING = (
+    "DELETE FROM reports_rollup_pending WHERE case_id IN "
+    "(SELECT case_id FROM reports_rollup_pending ORDER BY id LIMIT %s) RETURNING case_id"
+)
+
+
+def apply_rollup_changes(*, batch: int = 500) -> int:
+    """Turn the pending cases into deltas, a batch per transaction: take (delete) their pending rows, read
+    their figures now, write the difference from their stored states, store the new states. A write that
+    commits after the delete leaves its own row behind for the next pass; one that commits between the
+    delete and the read is taken in now and again next time, as a difference of zero. Idempotent; writers
+    never wait on it. Returns the number of cases applied."""
+    State = global_apps.get_model("reports", "RollupCaseState")
+    applied = 0
+    while True:
+        with transaction.atomic():
+            _lock_against_appliers("SHARE ROW EXCLUSIVE")
+            with connection.cursor() as cursor:
+                cursor.execute(_TAKE_PENDING, [batch])
+                case_ids = sorted({case_id for (case_id,) in cursor.fetchall()})
+            if not case_ids:
+                return applied
+            counts, cases, now = _changes(case_ids)
+            _insert_deltas(counts, cases)
+            State.objects.filter(case_id__in=case_ids).delete()
+            State.objects.bulk_create(
+                State(case_id=case_id, main_issue=issue, activities=_as_entries(activities))
+                for case_id, (issue, activities) in now.items()
+                if activities
+            )
+        applied += len(case_ids)
+
+
+def pending_changes() -> tuple[Counter, Counter]:
+    """What the pending cases add to the stored roll-ups, read-only: a reader folds it in, in the snapshot
+    it reads the roll-ups in (`one_snapshot`), so its figures are exact before the next apply."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT case_id FROM reports_rollup_pending")
+        case_ids = sorted(case_id for (case_id,) in cursor.fetchall())
+    if not case_ids:
+        return Counter(), Counter()
+    counts, cases, _now = _changes(case_ids)
+    return counts, cases
+
+
+@contextlib.contextmanager
+def one_snapshot():
+    """Read the roll-ups, the states and the pending cases as of one moment, all on the primary
+    (`connection`, also inside `replica_reads()`: a replica may lag the pending rows folded in). On
+    PostgreSQL, a REPEATABLE READ transaction of its own (read-only work: it never fails to serialise);
+    inside a caller's transaction, a SHARE lock on the states keeps an applier from committing between the
+    reads. SQLite's transaction is a snapshot already."""
+    if connection.in_atomic_block:
+        _lock_against_appliers("SHARE")
+        yield
         return
-    with _atomic():
-        activities = list(_case_activities(case_id)[1].values())
-        counts: Counter = Counter()
-        for month, area_id, kind, _agencies in activities:
-            counts[(month, area_id, kind, after, None)] += 1
-            counts[(month, area_id, kind, before, None)] -= 1
-        pairs = _case_pairs(activities)
-        cases = _difference(case_keys(*pairs, after), case_keys(*pairs, before))
-        _insert_deltas(counts, cases)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 # --- recount, verify, repair ---------------------------------------------------------------------------
@@ -374,17 +479,22 @@ class Drift:
 
 
 def rollup_drift(*, fiscal_year: int | None = None) -> list[Drift]:
-    """Every key where the roll-ups differ from a full recount (empty: exact). The recount and the roll-ups
-    are read in one snapshot on PostgreSQL (REPEATABLE READ), so concurrent writers cause no false drift."""
+    """Every key where the roll-ups, with the pending cases folded in as every reader folds them, differ
+    from a full recount (empty: exact). All read in one snapshot, so concurrent writers cause no false
+    drift."""
     _a, _c, RollupCount, RollupCases = _models()
-    outer = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:  # SET TRANSACTION must come first
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with one_snapshot():
         counts, cases = recount(fiscal_year=fiscal_year)
         stored_counts = _stored(RollupCount, COUNT_FIELDS, fiscal_year=fiscal_year)
         stored_cases = _stored(RollupCases, CASES_FIELDS, fiscal_year=fiscal_year)
+        pending_counts, pending_cases = pending_changes()
+    months = None if fiscal_year is None else fiscal_year_months(fiscal_year)
+    for stored, pending in ((stored_counts, pending_counts), (stored_cases, pending_cases)):
+        for key, n in pending.items():
+            if months is None or months[0] <= key[0] < months[1]:
+                stored[key] += n
+        for key in [key for key, n in stored.items() if not n]:
+            del stored[key]
     drift = []
     for table, expected, stored in (("count", counts, stored_counts), ("cases", cases, stored_cases)):
         for key in sorted(expected.keys() | stored.keys(), key=lambda k: tuple(str(p) for p in k)):
@@ -394,22 +504,73 @@ def rollup_drift(*, fiscal_year: int | None = None) -> list[Drift]:
 
 
 def _lock_rollups() -> None:
-    """Writers insert deltas (ROW EXCLUSIVE); a rebuild takes SHARE ROW EXCLUSIVE: it waits for writers
-    in flight and holds new ones until it commits, so its recount and its rows are of the same moment."""
+    """An applier inserts deltas (ROW EXCLUSIVE) after locking the states; a rebuild takes SHARE ROW
+    EXCLUSIVE on all three tables: it waits for an applier in flight and holds the next one until it
+    commits. Writers only add pending rows, so they never wait on it."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "LOCK TABLE reports_rollup_count, reports_rollup_cases IN SHARE ROW EXCLUSIVE MODE"
+                "LOCK TABLE reports_rollup_case_state, reports_rollup_count, reports_rollup_cases "
+                "IN SHARE ROW EXCLUSIVE MODE"
             )
 
 
+def _counted_by_case(*, fiscal_year: int | None, apps=None) -> dict[int, list[Counted]]:
+    """Every case's counted activities (of one fiscal year, or all), as `_current` gives them for a few."""
+    Activity, *_ = _models(apps)
+    counted = Activity.objects.filter(voided=False, has_partner=True)
+    if fiscal_year is not None:
+        start, end = fiscal_year_bounds(fiscal_year)
+        counted = counted.filter(occurred_at__gte=start, occurred_at__lt=end)
+    return _by_case(
+        counted.annotate(m=TruncMonth("occurred_at", tzinfo=TOKYO))
+        .values_list("case_id", "id", "m", "area_id", "kind", "partner_agencies")
+        .order_by()
+        .iterator(chunk_size=20000)
+    )
+
+
+def _rebuild_states(*, fiscal_year: int | None, apps=None) -> None:
+    """Every case's state as the recount of `rebuild_rollups` has it: all of it, or one fiscal year's
+    months (the other months' entries are kept; the pending cases were applied first, so the main issue
+    of every state is its case's)."""
+    _a, Case, *_ = _models(apps)
+    State = (apps or global_apps).get_model("reports", "RollupCaseState")
+    counted = _counted_by_case(fiscal_year=fiscal_year, apps=apps)
+    states: dict[int, tuple[str, list]] = {}
+    if fiscal_year is not None:
+        first, after = fiscal_year_months(fiscal_year)
+        for case_id, issue, entries in State.objects.values_list("case_id", "main_issue", "activities"):
+            kept = [e for e in _from_entries(entries) if not first <= e[0] < after]
+            states[case_id] = (issue, kept)
+    issues = dict(Case.objects.values_list("pk", "main_issue"))
+    for case_id, activities in counted.items():
+        _issue, kept = states.get(case_id, ("", []))
+        states[case_id] = (issues[case_id], sorted(kept + activities))
+    State.objects.all()._raw_delete(State.objects.db)
+    State.objects.bulk_create(
+        (
+            State(case_id=case_id, main_issue=issue, activities=_as_entries(activities))
+            for case_id, (issue, activities) in states.items()
+            if activities
+        ),
+        batch_size=5000,
+    )
+
+
 def rebuild_rollups(*, fiscal_year: int | None = None, apps=None) -> tuple[int, int]:
-    """Rewrite the roll-ups (all, or one fiscal year's months) to a full recount, in one transaction.
-    Used by `verify_rollups --repair`, the data migration and the bench after its COPY load. Returns the
-    rows written (count, cases)."""
+    """Rewrite the roll-ups (all, or one fiscal year's months) and the cases' states to a full recount, in
+    one transaction and one snapshot. Used by `verify_rollups --repair`, the data migration and the bench
+    after its COPY load. Returns the rows written (count, cases)."""
     _a, _c, RollupCount, RollupCases = _models(apps)
+    outer = connection.in_atomic_block
     with transaction.atomic():
-        _lock_rollups()
+        if connection.vendor == "postgresql" and not outer:  # SET TRANSACTION must come first
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _lock_rollups()  # before the snapshot's first read: it sees what the last applier committed
+        if apps is None:  # a migration's tables hold no pending case yet
+            apply_rollup_changes()
         counts, cases = recount(fiscal_year=fiscal_year, apps=apps)
         for model in (RollupCount, RollupCases):
             rows = model.objects.all()
@@ -418,6 +579,7 @@ def rebuild_rollups(*, fiscal_year: int | None = None, apps=None) -> tuple[int, 
                 rows = rows.filter(month__gte=first, month__lt=after)
             rows._raw_delete(rows.db)
         _insert(counts, cases, apps=apps)
+        _rebuild_states(fiscal_year=fiscal_year, apps=apps)
     return len(counts), len(cases)
 
 
@@ -507,13 +669,13 @@ def rollup_sums(*, first: datetime.date, after: datetime.date) -> dict[str, dict
     """The summed roll-ups of the months [first, after): counts by month, area, kind, main issue and agency;
     distinct cases by month (`month_cases`) and over the months (`year_cases`, keyed (area, agency, issue),
     (None, None, "") for all). Zero sums (uncompacted deltas that cancel) are left out."""
-    found: dict[str, dict] = {part: {} for part in _PARTS}
-    with connection.cursor() as cursor:
-        cursor.execute(_SUMS_SQL, [first, after] * 7)
-        rows = cursor.fetchall()
+    found: dict[str, Counter] = {part: Counter() for part in _PARTS}
+    with one_snapshot():
+        with connection.cursor() as cursor:
+            cursor.execute(_SUMS_SQL, [first, after] * 7)
+            rows = cursor.fetchall()
+        counts, cases = pending_changes()
     for part, month, some_id, text, agency_id, issue, total in rows:
-        if not total:
-            continue
         name = _PARTS[part]
         if name in ("month", "month_cases"):
             key = _as_date(month)
@@ -523,5 +685,37 @@ def rollup_sums(*, first: datetime.date, after: datetime.date) -> dict[str, dict
             key = text
         else:
             key = (some_id, agency_id, issue)
-        found[name][key] = total
-    return found
+        found[name][key] += total or 0
+    for (month, area_id, kind, issue, agency_id), n in counts.items():
+        if first <= month < after:
+            if agency_id is None:
+                for name, key in (("month", month), ("area", area_id), ("kind", kind), ("issue", issue)):
+                    found[name][key] += n
+            else:
+                found["agency"][agency_id] += n
+    for (month, scope, area_id, agency_id, issue), n in cases.items():
+        if first <= month < after:
+            if scope == YEAR:
+                found["year_cases"][(area_id, agency_id, issue)] += n
+            elif area_id is None:
+                found["month_cases"][month] += n
+    return {name: {key: n for key, n in sums.items() if n} for name, sums in found.items()}
+
+
+def month_case_sums(*, first: datetime.date, after: datetime.date, by_area: bool) -> dict[tuple, int]:
+    """Distinct cases (実件数) per month of [first, after), keyed (month,) or (month, area id), pending cases
+    folded in; zeros left out."""
+    _a, _c, _rc, RollupCases = _models()
+    found: Counter = Counter()
+    with one_snapshot():
+        rows = RollupCases.objects.using(connection.alias).filter(
+            scope=MONTH, month__gte=first, month__lt=after, area__isnull=not by_area
+        )
+        fields = ("month", "area_id") if by_area else ("month",)
+        for row in rows.values(*fields).annotate(total=Sum("n")).order_by():
+            found[tuple(_as_date(row[f]) if f == "month" else row[f] for f in fields)] += row["total"]
+        _counts, cases = pending_changes()
+    for (month, scope, area_id, _agency_id, _issue), n in cases.items():
+        if scope == MONTH and first <= month < after and (area_id is not None) == by_area:
+            found[(month, area_id) if by_area else (month,)] += n
+    return {key: n for key, n in found.items() if n}

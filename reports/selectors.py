@@ -50,11 +50,9 @@ from .models import (
     CentreUsageKind,
     IndicatorDefinition,
     MonthlySnapshot,
-    RollupCases,
-    RollupScope,
     Target,
 )
-from .rollups import fiscal_year_months, rollup_sums
+from .rollups import fiscal_year_months, month_case_sums, rollup_sums
 
 EXPORT_BATCH = 2000
 
@@ -388,16 +386,10 @@ def unique_cases_by_month(
     active in two areas in a month counts in each). Months without such a case are absent."""
     until = ReportPeriod(fiscal_year=fiscal_year, through=through, today=tokyo_today()).until
     first, after = fiscal_year_months(fiscal_year, until=until)
-    rows = RollupCases.objects.filter(
-        scope=RollupScope.MONTH, month__gte=first, month__lt=after, area__isnull=not by_area
-    )
-    fields = ("month", "area_id") if by_area else ("month",)
-    found = {}
-    for r in rows.values(*fields).annotate(total=Sum("n")).order_by():
-        if r["total"]:
-            key = (r["month"].year, r["month"].month) + ((r["area_id"],) if by_area else ())
-            found[key] = r["total"]
-    return found
+    return {
+        (key[0].year, key[0].month, *key[1:]): n
+        for key, n in month_case_sums(first=first, after=after, by_area=by_area).items()
+    }
 
 
 def unique_cases_in_year(*, fiscal_year: int, through: tuple[int, int] | None = None) -> dict:

@@ -85,6 +85,15 @@ def finalise_last_month() -> str | None:
     return finalised
 
 
+@shared_task
+def apply_rollup_changes() -> int:
+    """Every minute: turn the cases whose activities changed into roll-up deltas (a failed pass is retried
+    by the next one: nothing is lost, the pending rows stay). Returns the number of cases applied."""
+    from . import rollups
+
+    return rollups.apply_rollup_changes()
+
+
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, max_retries=5)
 def compact_rollups() -> dict:
     """Fold the 延件数 roll-up deltas into one row per key (idempotent; writers never wait on it)."""

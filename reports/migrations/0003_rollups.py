@@ -5,10 +5,7 @@ from django.db import migrations, models
 
 
 def build_rollups(apps, schema_editor):
-    """The roll-ups of the activities already recorded (a full recount, as verify_rollups --repair does)."""
-    from reports.rollups import rebuild_rollups
-
-    rebuild_rollups(apps=apps)
+    """Built by 0004 with the per-case states the roll-ups are now kept by (rebuild_rollups needs them)."""
 
 
 class Migration(migrations.Migration):

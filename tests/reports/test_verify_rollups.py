@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from config.celery_app import app
 from reports import rollups, tasks
-from reports.models import RollupCases, RollupCount, RollupScope
+from reports.models import RollupCases, RollupCaseState, RollupCount, RollupPendingCase, RollupScope
 from reports.schedule import BEAT_SCHEDULE
 from reports.selectors import accompanied_activity_report
 from tests import factories
@@ -35,6 +35,7 @@ def year(case, caseworker, partner, partner_b, other_area, other_caseworker):
     from casework.services import activity_void
 
     activity_void(activity=voided, voided_by=other_caseworker, reason="重複入力")
+    rollups.apply_rollup_changes()  # as beat does every minute
     return {"cases": [case, other]}
 
 
@@ -96,9 +97,11 @@ def test_drift_lines_name_codes_never_a_case_or_a_person(year, area):
 
 def test_compaction_folds_deltas_into_one_row_per_key_and_changes_no_figure(year, case, caseworker, partner):
     activity = factories.log_activity(case, by=caseworker, when=jst(2024, 11, 5), agencies=[partner])
+    rollups.apply_rollup_changes()  # +1 Nov
     from casework.services import activity_edit
 
-    activity_edit(activity=activity, edited_by=caseworker, occurred_at=jst(2024, 12, 5))  # −1 Nov, +1 Dec
+    activity_edit(activity=activity, edited_by=caseworker, occurred_at=jst(2024, 12, 5))
+    rollups.apply_rollup_changes()  # −1 Nov, +1 Dec
     report = accompanied_activity_report(fiscal_year=2024, today=datetime.date(2025, 5, 1))
     rows_before = RollupCount.objects.count() + RollupCases.objects.count()
 
@@ -120,7 +123,10 @@ def test_compaction_folds_deltas_into_one_row_per_key_and_changes_no_figure(year
     assert accompanied_activity_report(fiscal_year=2024, today=datetime.date(2025, 5, 1)) == report
 
 
-def test_beat_compacts_every_ten_minutes_and_verifies_nightly():
+def test_beat_applies_every_minute_compacts_every_ten_and_verifies_nightly():
+    apply_entry = BEAT_SCHEDULE["reports-apply-rollup-changes"]
+    assert apply_entry["task"] == "reports.tasks.apply_rollup_changes" in app.tasks
+    assert apply_entry["schedule"] == crontab(minute="*")
     compact, verify_entry = BEAT_SCHEDULE["reports-compact-rollups"], BEAT_SCHEDULE["reports-verify-rollups"]
     assert compact["task"] == "reports.tasks.compact_rollups"
     assert compact["schedule"] == crontab(minute="*/10")
@@ -128,6 +134,31 @@ def test_beat_compacts_every_ten_minutes_and_verifies_nightly():
     assert verify_entry["schedule"] == crontab(minute=30, hour=3)
     assert {"reports-compact-rollups", "reports-verify-rollups"} <= set(app.conf.beat_schedule)
     assert {compact["task"], verify_entry["task"]} <= set(app.tasks)
+
+
+def test_a_writer_adds_one_pending_row_and_readers_fold_it_in_before_beat_applies_it(
+    year, case, caseworker, partner
+):
+    report = accompanied_activity_report(fiscal_year=2024, today=datetime.date(2025, 5, 1))
+    rows = RollupCount.objects.count() + RollupCases.objects.count()
+
+    factories.log_activity(case, by=caseworker, when=jst(2024, 11, 5), agencies=[partner])
+    factories.log_activity(case, by=caseworker, when=jst(2024, 11, 6), agencies=[])  # counts nowhere: no row
+
+    assert list(RollupPendingCase.objects.values_list("case_id", flat=True)) == [case.pk]
+    assert RollupCount.objects.count() + RollupCases.objects.count() == rows  # nothing written yet
+    folded = accompanied_activity_report(fiscal_year=2024, today=datetime.date(2025, 5, 1))
+    assert folded["total"] == report["total"] + 1  # exact at once: the reader folds the pending case in
+    assert rollups.rollup_drift() == []
+
+    assert tasks.apply_rollup_changes.apply().get() == 1
+    assert not RollupPendingCase.objects.exists()
+    assert RollupCount.objects.count() + RollupCases.objects.count() > rows
+    assert accompanied_activity_report(fiscal_year=2024, today=datetime.date(2025, 5, 1)) == folded
+    state = RollupCaseState.objects.get(case_id=case.pk)
+    assert ["2024-11-01", case.area_id, "visit", [partner.pk]] in state.activities
+    assert tasks.apply_rollup_changes.apply().get() == 0  # nothing pending: nothing done
+    assert rollups.rollup_drift() == []
 
 
 def test_the_nightly_task_logs_drift_as_an_error_without_personal_data_and_repairs(year, area, caplog):
@@ -179,9 +210,11 @@ def test_the_migration_builds_the_roll_ups_of_existing_activities():
             )
             activity.partner_agencies.set(partners)
 
-        migrate_to([("reports", "0003_rollups")])
+        migrate_to([("reports", "0004_rollup_pending_cases")])
 
         assert rollups.rollup_drift() == []
+        state = RollupCaseState.objects.get(case_id=case.pk)  # what the case contributes, to diff against
+        assert [entry[0] for entry in state.activities] == ["2025-03-01", "2025-04-01"]
         report = accompanied_activity_report(fiscal_year=2025, today=datetime.date(2026, 5, 1))
         assert report["total"] == 1 and report["unique_cases"] == 1
         assert report["by_agency"][0]["agency"] == "mig-agency"
@@ -202,15 +235,21 @@ def test_a_real_worker_runs_the_beat_entry_and_logs_drift_as_an_error(tmp_path, 
     caseworker = factories.make_staff("cw_worker_rollups", area=area)
     case = factories.make_case(by=caseworker, area=area, name="架空 次郎", kana="カクウ ジロウ")
     factories.log_activity(case, by=caseworker, when=jst(2025, 4, 1, 0, 0), agencies=[partner])
-    RollupCount.objects.all().delete()  # planted drift
     log_path = tmp_path / "worker.log"
 
-    with running_worker(log_path) as worker:
-        app.send_task(BEAT_SCHEDULE["reports-verify-rollups"]["task"])  # as beat sends it: by name
+    def wait_for(done):
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not RollupCount.objects.exists():
+        while time.monotonic() < deadline and not done():
             assert worker.poll() is None, log_path.read_text()[-3000:]
             time.sleep(0.3)
+
+    with running_worker(log_path) as worker:
+        app.send_task(BEAT_SCHEDULE["reports-apply-rollup-changes"]["task"])  # as beat sends it: by name
+        wait_for(lambda: not RollupPendingCase.objects.exists() and RollupCount.objects.exists())
+        assert RollupCaseState.objects.filter(case_id=case.pk).exists()
+        RollupCount.objects.all().delete()  # planted drift
+        app.send_task(BEAT_SCHEDULE["reports-verify-rollups"]["task"])
+        wait_for(RollupCount.objects.exists)
         time.sleep(1)  # let the worker flush its log line
 
     assert rollups.rollup_drift() == []  # repaired by the worker
