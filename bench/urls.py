@@ -2,8 +2,9 @@
 
 `POST /bench/durable-write/` is the second yardstick of measurement 3: the least a durable write through the
 same stack costs — the same middleware, DRF's token authentication and permission check, one INSERT (an
-audit row, the row every write of the app also makes) in a transaction, a synchronous commit and a small
-JSON answer. config.urls does not include it, so the app, the access matrix and the URL tests never see it.
+audit row, the row every write of the app also makes, written as casework.audit writes it) in a
+transaction, a synchronous commit and a small JSON answer. config.urls does not include it, so the app, the
+access matrix and the URL tests never see it.
 """
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.models import AuditEvent
+from config.inserts import insert_new
 from config.urls import handler404, handler500  # noqa: F401 - handlers
 from config.urls import urlpatterns as app_urlpatterns
 
@@ -25,13 +27,15 @@ class DurableWriteApi(APIView):
 
     def post(self, request):
         with transaction.atomic():
-            event = AuditEvent.objects.create(
-                at=timezone.now(),
-                actor=request.user,
-                actor_username=request.user.username,
-                action=BENCH_ACTION,
-                object_type="bench",
-                changes={},
+            event = insert_new(  # as casework.audit.record writes its rows
+                AuditEvent(
+                    at=timezone.now(),
+                    actor=request.user,
+                    actor_username=request.user.username,
+                    action=BENCH_ACTION,
+                    object_type="bench",
+                    changes={},
+                )
             )
         return Response({"id": event.pk}, status=status.HTTP_201_CREATED)
 

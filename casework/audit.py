@@ -13,6 +13,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from config.inserts import insert_new
+
 from .fields import EncryptedMixin
 from .models import AuditEvent, Case
 
@@ -50,18 +52,20 @@ def record(
     channel: str = "",
 ) -> AuditEvent:
     ctx = _context.get()
-    return AuditEvent.objects.create(
-        at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_username=getattr(actor, "username", "") or "",
-        action=action,
-        case=case,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        changes=changes or {},
-        reason=reason,
-        ip_address=ctx.ip_address,
-        channel=channel or ctx.channel,
+    return insert_new(  # every write makes one: its INSERT is compiled once per process
+        AuditEvent(
+            at=timezone.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_username=getattr(actor, "username", "") or "",
+            action=action,
+            case=case,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            changes=changes or {},
+            reason=reason,
+            ip_address=ctx.ip_address,
+            channel=channel or ctx.channel,
+        )
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,13 +13,15 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import F
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
+from config.inserts import insert_new
 from network.fiscal import TOKYO, fiscal_year_of_date
 from network.groups import agency_group, area_group
 from network.models import Agency, Area
@@ -1013,19 +1016,22 @@ def activity_insert(
     No permission or value check: callers do both (activity_log; the ledger import checks every row first).
     """
     agencies = list(partner_agencies)
-    activity = Activity.objects.create(
-        case=case,
-        area_id=case.area_id,
-        occurred_at=occurred_at,
-        kind=kind,
-        minutes=minutes,
-        staff=staff or logged_by,
-        logged_by=logged_by,
-        note=note,
-        has_partner=bool(agencies),
+    # save()'s INSERT, compiled once per process: this runs on every logged activity
+    activity = insert_new(
+        Activity(
+            case=case,
+            area_id=case.area_id,
+            occurred_at=occurred_at,
+            kind=kind,
+            minutes=minutes,
+            staff=staff or logged_by,
+            logged_by=logged_by,
+            note=note,
+            has_partner=bool(agencies),
+        )
     )
     if agencies:
-        activity.partner_agencies.add(*agencies)  # a new row: add() skips set()'s read of existing links
+        _link_new_activity(activity, [a.pk for a in agencies])
     events.activity_changed_send(
         activity, before=None, after=events.activity_facts(activity, (a.pk for a in agencies))
     )
@@ -1037,6 +1043,35 @@ def activity_insert(
         changes={"kind": [None, kind], "partner_agencies": [None, sorted(a.code for a in agencies)]},
     )
     return activity
+
+
+@functools.cache
+def _partner_links_sql(vendor: str, links: int) -> str:
+    """The INSERT of a new activity's partner agencies, written once per process (names from the model)."""
+    m2m = Activity._meta.get_field("partner_agencies")
+    through = m2m.remote_field.through._meta
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    activity, agency = (
+        through.get_field(name).column for name in (m2m.m2m_field_name(), m2m.m2m_reverse_field_name())
+    )
+    head = f"INSERT INTO {qn(through.db_table)} ({qn(activity)}, {qn(agency)}) "
+    if vendor == "postgresql":
+        return head + "SELECT %s, UNNEST(%s::bigint[])"
+    return head + "VALUES " + ", ".join(["(%s, %s)"] * links)
+
+
+def _link_new_activity(activity: Activity, agency_ids: list[int]) -> None:
+    """partner_agencies.add() for a row just inserted (no links yet), without the related manager's
+    per-call query building: this runs on every logged activity with partners."""
+    if m2m_changed.has_listeners(Activity.partner_agencies.through):
+        raise TypeError("partner agencies have m2m_changed receivers: use partner_agencies.add()")
+    connection = connections[activity._state.db]
+    sql = _partner_links_sql(connection.vendor, len(agency_ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql, [activity.pk, agency_ids])
+        else:
+            cursor.execute(sql, [v for pk in agency_ids for v in (activity.pk, pk)])
 
 
 @transaction.atomic

@@ -12,9 +12,11 @@ from django.conf import settings
 APPS = ("casework", "network", "referrals", "reports", "today", "config")
 # (file, pattern) pairs allowed: the services that send `activity_changed` / `case_main_issue_changed`.
 WRITES = {
-    "activity rows": re.compile(r"Activity\.objects\.(create|bulk_create|bulk_update|update\w*)\("),
+    "activity rows": re.compile(
+        r"Activity\.objects\.(create|bulk_create|bulk_update|update\w*)\(|insert_new\(\s*Activity\("
+    ),
     "activity querysets": re.compile(r"activit\w*\.(filter|all)\([^)]*\)\.(update|delete)\("),
-    "partner agencies": re.compile(r"partner_agencies\.(set|add|remove|clear)\("),
+    "partner agencies": re.compile(r"partner_agencies\.(set|add|remove|clear)\(|_link_new_activity\("),
     "main issue": re.compile(r"\.main_issue\s*=[^=]|update\([^)]*main_issue\s*="),
     "activity facts": re.compile(r"update\([^)]*\b(occurred_at|voided|has_partner|area_id|area)\s*="),
 }
