@@ -179,19 +179,15 @@ Counted = tuple[datetime.date, int, str, tuple[int, ...]]
 
 def case_figures(main_issue: str | None, activities: Iterable[Counted]) -> tuple[Counter, Counter]:
     """Everything one case adds to the roll-ups: its count keys (once per activity, once per partner) and
-    its distinct-case keys. None and no activities: nothing."""
-    activities = list(activities)
+    its distinct-case keys. No activities: nothing."""
     counts: Counter = Counter()
-    if not activities:
-        return counts, Counter()
+    areas, agencies = set(), set()
     for month, area_id, kind, agency_ids in activities:
         counts[(month, area_id, kind, main_issue, None)] += 1
+        areas.add((month, area_id))
         for agency_id in agency_ids:
             counts[(month, None, "", "", agency_id)] += 1
-    areas, agencies = set(), set()
-    for month, area_id, _kind, agency_ids in activities:
-        areas.add((month, area_id))
-        agencies.update((month, agency_id) for agency_id in agency_ids)
+            agencies.add((month, agency_id))
     return counts, case_keys(areas, agencies, main_issue)
 
 
@@ -282,8 +278,8 @@ def _from_entries(entries: list) -> list[Counted]:
     ]
 
 
-def _states(case_ids: list[int], *, apps=None) -> dict[int, tuple[str, list[Counted]]]:
-    State = (apps or global_apps).get_model("reports", "RollupCaseState")
+def _states(case_ids: list[int]) -> dict[int, tuple[str, list[Counted]]]:
+    State = global_apps.get_model("reports", "RollupCaseState")
     return {
         case_id: (issue, _from_entries(entries))
         for case_id, issue, entries in State.objects.using(connection.alias)
@@ -397,6 +393,18 @@ def pending_changes() -> tuple[Counter, Counter]:
 
 
 @contextlib.contextmanager
+def _transaction_of_one_moment():
+    """A transaction whose reads all see one moment: REPEATABLE READ on PostgreSQL (SQLite's transaction is
+    a snapshot already), unless nested in a caller's transaction, which has chosen its level."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:  # SET TRANSACTION must come first
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+@contextlib.contextmanager
 def one_snapshot():
     """Read the roll-ups, the states and the pending cases as of one moment, all on the primary
     (`connection`, also inside `replica_reads()`: a replica may lag the pending rows folded in). On
@@ -407,10 +415,7 @@ def one_snapshot():
         _lock_against_appliers("SHARE")
         yield
         return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with _transaction_of_one_moment():
         yield
 
 
@@ -563,11 +568,7 @@ def rebuild_rollups(*, fiscal_year: int | None = None, apps=None) -> tuple[int, 
     one transaction and one snapshot. Used by `verify_rollups --repair`, the data migration and the bench
     after its COPY load. Returns the rows written (count, cases)."""
     _a, _c, RollupCount, RollupCases = _models(apps)
-    outer = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:  # SET TRANSACTION must come first
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with _transaction_of_one_moment():
         _lock_rollups()  # before the snapshot's first read: it sees what the last applier committed
         if apps is None:  # a migration's tables hold no pending case yet
             apply_rollup_changes()
